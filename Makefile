@@ -1,0 +1,34 @@
+# Thin wrapper over CMake for the common commands. See README.md.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps test test-asan demo install clean bench fuzz
+
+all:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@ln -sf libparq.a $(BUILD)/libparq.a 2>/dev/null || true
+
+deps:
+	bash scripts/deps.sh
+
+test: all
+	bash scripts/test-setup.sh
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARQ_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -E interop_
+
+demo: all
+	bash scripts/demo.sh
+
+install: all
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) --target install
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,352 @@
+/*
+ * parq.h — the one public header of libparq.
+ *
+ * parq reads and writes Apache Parquet files in pure C. In-memory data is
+ * exchanged through the Arrow C Data Interface (struct ArrowSchema,
+ * struct ArrowArray, struct ArrowArrayStream), defined below from the
+ * published ABI, so parq needs no Arrow library.
+ *
+ * Conventions
+ *  - Every exported name starts with parq_ (or PARQ_ for macros).
+ *  - Functions that can fail return a parq_status; PARQ_OK is 0. When a
+ *    parq_error* is passed (it may be NULL), it receives a message naming
+ *    the file, row group, column and byte offset where that is known.
+ *  - Handles are opaque. Whoever calls *_open owns the handle and frees it
+ *    with the matching *_close / *_abort. Close/free functions accept NULL.
+ *  - Arrow structs filled by parq are owned by the caller afterwards, who
+ *    releases them by calling their ->release callback (Arrow rules).
+ *  - The library never prints, never exits, and keeps no mutable globals:
+ *    distinct handles may be used from distinct threads at once.
+ */
+#ifndef PARQ_H
+#define PARQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PARQ_API __attribute__((visibility("default")))
+#else
+#define PARQ_API
+#endif
+
+#define PARQ_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Arrow C Data Interface (ABI-stable; see arrow.apache.org/docs/format/CDataInterface.html) */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  const char *format;
+  const char *name;
+  const char *metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema **children;
+  struct ArrowSchema *dictionary;
+  void (*release)(struct ArrowSchema *);
+  void *private_data;
+};
+
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+  void (*release)(struct ArrowArray *);
+  void *private_data;
+};
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+  const char *(*get_last_error)(struct ArrowArrayStream *);
+  void (*release)(struct ArrowArrayStream *);
+  void *private_data;
+};
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+/* ------------------------------------------------------------------ */
+/* Status codes and errors */
+typedef enum parq_status {
+  PARQ_OK = 0,
+  PARQ_DONE = 1,          /* end of data: not an error */
+  PARQ_EINVAL = -1,       /* bad argument or option (usage error) */
+  PARQ_EIO = -2,          /* operating-system I/O error (errno in message) */
+  PARQ_ECORRUPT = -3,     /* input is not valid Parquet / JSON / CSV */
+  PARQ_ENOMEM = -4,       /* allocation failed or a size limit was exceeded */
+  PARQ_EUNSUPPORTED = -5, /* valid input using a feature parq does not implement */
+  PARQ_ECHECKSUM = -6,    /* a page CRC did not match */
+  PARQ_ESCHEMA = -7,      /* schema mismatch (missing column, incompatible type) */
+  PARQ_ECONFLICT = -8,    /* concurrent modification lost a race; retry or give up */
+  PARQ_EINTERNAL = -9     /* a bug in parq */
+} parq_status;
+
+#define PARQ_ERROR_MSG_MAX 512
+typedef struct parq_error {
+  parq_status code;
+  char message[PARQ_ERROR_MSG_MAX];
+} parq_error;
+
+/* A static English description of a status code. */
+PARQ_API const char *parq_strerror(parq_status st);
+/* The library version, e.g. "0.1.0". */
+PARQ_API const char *parq_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Compression codecs and encodings (values are Parquet's own numbers) */
+typedef enum parq_codec {
+  PARQ_CODEC_UNCOMPRESSED = 0,
+  PARQ_CODEC_SNAPPY = 1,
+  PARQ_CODEC_GZIP = 2,
+  PARQ_CODEC_LZO = 3, /* read: not supported */
+  PARQ_CODEC_BROTLI = 4,
+  PARQ_CODEC_LZ4 = 5, /* Hadoop-framed LZ4 (deprecated; read only) */
+  PARQ_CODEC_ZSTD = 6,
+  PARQ_CODEC_LZ4_RAW = 7
+} parq_codec;
+
+typedef enum parq_encoding {
+  PARQ_ENC_DEFAULT = -1, /* writer picks: dictionary if enabled, else PLAIN */
+  PARQ_ENC_PLAIN = 0,
+  PARQ_ENC_PLAIN_DICTIONARY = 2,
+  PARQ_ENC_RLE = 3,
+  PARQ_ENC_BIT_PACKED = 4,
+  PARQ_ENC_DELTA_BINARY_PACKED = 5,
+  PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+  PARQ_ENC_DELTA_BYTE_ARRAY = 7,
+  PARQ_ENC_RLE_DICTIONARY = 8,
+  PARQ_ENC_BYTE_STREAM_SPLIT = 9
+} parq_encoding;
+
+/* Parse "zstd", "zstd:5", "snappy", "gzip", "lz4" (= LZ4_RAW), "lz4_raw",
+ * "brotli", "none"/"uncompressed". *level is set to the level or 0 (default). */
+PARQ_API parq_status parq_codec_parse(const char *text, parq_codec *codec, int *level);
+PARQ_API const char *parq_codec_name(parq_codec c);
+/* Parse "plain", "rle", "delta_binary_packed", "delta_length_byte_array",
+ * "delta_byte_array", "byte_stream_split", "rle_dictionary"/"dictionary". */
+PARQ_API parq_status parq_encoding_parse(const char *text, parq_encoding *enc);
+PARQ_API const char *parq_encoding_name(parq_encoding e);
+
+/* ------------------------------------------------------------------ */
+/* Reader */
+typedef struct parq_reader parq_reader;
+
+/* A simple comparison for predicate pushdown: row groups (and pages, via the
+ * page index) whose statistics prove that no row can satisfy ALL predicates
+ * are skipped. Rows inside surviving groups are NOT filtered: pushdown is a
+ * pruning hint, callers still evaluate their filter. */
+typedef enum parq_cmp {
+  PARQ_CMP_EQ, PARQ_CMP_NE, PARQ_CMP_LT, PARQ_CMP_LE, PARQ_CMP_GT, PARQ_CMP_GE,
+  PARQ_CMP_IS_NULL, PARQ_CMP_IS_NOT_NULL
+} parq_cmp;
+
+typedef enum parq_value_kind {
+  PARQ_VALUE_NULL, PARQ_VALUE_INT, PARQ_VALUE_DOUBLE, PARQ_VALUE_STRING
+} parq_value_kind;
+
+typedef struct parq_predicate {
+  const char *column; /* dotted path of a leaf column, e.g. "meta.lang" */
+  parq_cmp op;
+  parq_value_kind kind;
+  int64_t i;          /* PARQ_VALUE_INT */
+  double d;           /* PARQ_VALUE_DOUBLE */
+  const char *s;      /* PARQ_VALUE_STRING */
+  size_t s_len;
+} parq_predicate;
+
+typedef struct parq_read_options {
+  /* Projection: top-level names or dotted paths ("a", "b.c"). NULL = all. */
+  const char *const *columns;
+  size_t n_columns;
+  /* Row-group selection: indexes into the file's row groups. NULL = all. */
+  const int64_t *row_groups;
+  size_t n_row_groups;
+  int64_t batch_rows;       /* rows per batch; <= 0 means 65536 */
+  int verify_checksums;     /* verify page CRC32 where present */
+  const parq_predicate *predicates; /* AND of these; may be NULL */
+  size_t n_predicates;
+  int64_t max_memory;       /* refuse allocations beyond this (0 = 4 GiB) */
+} parq_read_options;
+
+/* Fill *opt with defaults (all columns, all row groups, 65536-row batches). */
+PARQ_API void parq_read_options_init(parq_read_options *opt);
+
+/* Open a Parquet file. opt may be NULL for defaults. */
+PARQ_API parq_status parq_reader_open(const char *path, const parq_read_options *opt,
+                                      parq_reader **out, parq_error *err);
+/* Open a Parquet file held in memory (the buffer must outlive the reader). */
+PARQ_API parq_status parq_reader_open_memory(const void *data, size_t size, const char *name,
+                                             const parq_read_options *opt, parq_reader **out,
+                                             parq_error *err);
+PARQ_API void parq_reader_close(parq_reader *r);
+
+PARQ_API int64_t parq_reader_num_rows(const parq_reader *r);       /* whole file */
+PARQ_API int64_t parq_reader_num_row_groups(const parq_reader *r);
+PARQ_API int64_t parq_reader_row_group_num_rows(const parq_reader *r, int64_t rg);
+/* Row groups surviving row-group selection and predicate pruning, in order. */
+PARQ_API int64_t parq_reader_num_selected_row_groups(const parq_reader *r);
+
+/* The (projected) schema as an Arrow struct schema ("+s"). Caller releases. */
+PARQ_API parq_status parq_reader_schema(parq_reader *r, struct ArrowSchema *out, parq_error *err);
+
+/* Next batch of up to batch_rows rows as an Arrow struct array ("+s") whose
+ * children follow parq_reader_schema. Returns PARQ_DONE (and leaves *out
+ * released/zeroed) at the end. Batches never span row groups. */
+PARQ_API parq_status parq_reader_next(parq_reader *r, struct ArrowArray *out, parq_error *err);
+
+/* Position the reader at the start of selected row group `index` (an index
+ * into the selected list) and `row` rows into it. */
+PARQ_API parq_status parq_reader_seek(parq_reader *r, int64_t selected_index, int64_t row,
+                                      parq_error *err);
+
+/* Read one whole row group (file index) of the projected columns as one
+ * batch. Independent of the batch cursor; thread-safe only per reader. */
+PARQ_API parq_status parq_reader_read_row_group(parq_reader *r, int64_t rg, struct ArrowArray *out,
+                                                parq_error *err);
+
+/* Wrap the reader as an ArrowArrayStream. The stream takes ownership of the
+ * reader: releasing the stream closes it. */
+PARQ_API parq_status parq_reader_to_stream(parq_reader *r, struct ArrowArrayStream *out,
+                                           parq_error *err);
+
+/* File metadata described as JSON (the `parq meta --json` document; with
+ * schema_only, the `parq schema --json` document). *out is malloc'ed; the
+ * caller frees it with parq_free(). */
+PARQ_API parq_status parq_reader_describe_json(parq_reader *r, int schema_only, char **out,
+                                               parq_error *err);
+/* Human-readable text form of the same. */
+PARQ_API parq_status parq_reader_describe_text(parq_reader *r, int schema_only, char **out,
+                                               parq_error *err);
+/* Key/value metadata lookup; returns NULL when absent. Owned by the reader. */
+PARQ_API const char *parq_reader_kv(const parq_reader *r, const char *key);
+
+/* Free memory the library returned (strings from *_describe_*, etc.). */
+PARQ_API void parq_free(void *p);
+
+/* ------------------------------------------------------------------ */
+/* Writer */
+typedef struct parq_writer parq_writer;
+
+typedef struct parq_column_options {
+  const char *path;        /* dotted leaf path, or top-level name (applies to all its leaves) */
+  int codec;               /* parq_codec, or -1 = inherit */
+  int level;               /* codec level, 0 = codec default, INT32_MIN = inherit */
+  int encoding;            /* parq_encoding, PARQ_ENC_DEFAULT = inherit */
+  int dictionary;          /* 1 on, 0 off, -1 inherit */
+  int statistics;          /* 1 on, 0 off, -1 inherit */
+} parq_column_options;
+
+typedef struct parq_write_options {
+  parq_codec codec;        /* default ZSTD */
+  int level;               /* 0 = codec default (zstd 3) */
+  int64_t row_group_rows;  /* close a row group after this many rows (default 1048576) */
+  int64_t row_group_bytes; /* ...or once its encoded size reaches this (default 128 MiB) */
+  int64_t page_bytes;      /* data page target, uncompressed (default 1 MiB) */
+  int64_t page_rows;       /* max rows per page (default 20000) */
+  int page_version;        /* 1 or 2 (default 1) */
+  int dictionary;          /* default 1 */
+  int64_t dictionary_page_bytes; /* fall back to plain beyond this (default 1 MiB) */
+  int statistics;          /* default 1 */
+  int page_index;          /* write ColumnIndex/OffsetIndex (default 1) */
+  int write_crc;           /* page CRC32 (default 1) */
+  int bloom_filter;        /* write split-block bloom filters (default 0) */
+  int64_t stats_truncate;  /* max bytes of a binary min/max (default 64) */
+  const parq_column_options *columns; /* per-column overrides */
+  size_t n_columns;
+  const char *const *kv;   /* key/value metadata: kv[2i]=key, kv[2i+1]=value */
+  size_t n_kv;
+  const char *created_by;  /* default "parq version 0.1.0" */
+  int fsync;               /* fsync before rename (default 1) */
+  int threads;             /* compression threads (default 1); output identical */
+  /* Content-defined chunking (see docs). 0 = off. */
+  int cdc;
+  int64_t cdc_min_bytes;   /* default 256 KiB */
+  int64_t cdc_max_bytes;   /* default 1 MiB */
+  int cdc_norm_level;      /* default 0 */
+} parq_write_options;
+
+PARQ_API void parq_write_options_init(parq_write_options *opt);
+
+/* Create a writer for `path` with the given Arrow schema (a "+s" struct; the
+ * writer copies what it needs and does not take ownership). The file is
+ * written to a temporary name beside `path` and renamed on close. */
+PARQ_API parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
+                                      const parq_write_options *opt, parq_writer **out,
+                                      parq_error *err);
+/* Append a batch (a "+s" struct array matching the schema). The writer does
+ * not take ownership; the caller still releases the array. */
+PARQ_API parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch,
+                                       parq_error *err);
+/* Close the current row group now (no-op if empty). */
+PARQ_API parq_status parq_writer_flush_row_group(parq_writer *w, parq_error *err);
+/* Finish: write the footer, fsync, rename into place, free the writer. The
+ * writer is freed whatever the result; on error nothing is left behind. */
+PARQ_API parq_status parq_writer_close(parq_writer *w, parq_error *err);
+/* Abandon the file: remove the temporary, free the writer. NULL is fine. */
+PARQ_API void parq_writer_abort(parq_writer *w);
+/* Bytes written so far (including buffered row group estimate). */
+PARQ_API int64_t parq_writer_bytes(const parq_writer *w);
+PARQ_API int64_t parq_writer_rows(const parq_writer *w);
+
+/* ------------------------------------------------------------------ */
+/* Streaming (dataset) */
+/* A parq_stream delivers the rows of a set of Parquet shards to one rank of a
+ * data-parallel job: rank R of W receives global row groups R, R+W, R+2W, ...
+ * (row group k of the concatenation of the files, in manifest order), in
+ * fixed-size batches, for one or more epochs, with bounded memory (one
+ * decoded row group plus a prefetch window) and exact resume. */
+typedef struct parq_stream parq_stream;
+
+typedef struct parq_stream_options {
+  /* Shard directories (manifest.json order, else *.parquet sorted by name),
+   * files, or glob(3) patterns, in this order. */
+  const char *const *paths;
+  size_t n_paths;
+  int rank, world;            /* default: env RANK / WORLD_SIZE, else 0 / 1 */
+  const char *const *columns; /* projection (NULL = all) */
+  size_t n_columns;
+  int64_t batch_rows;         /* rows per batch (default 128); the last of an epoch may be short */
+  int epochs;                 /* default 1 */
+  uint64_t seed;              /* permutation seed (default 0) */
+  int shuffle_row_groups;     /* also permute the first epoch (later ones always are) */
+  int prefetch;               /* row groups decoded ahead on a thread (default 1; 0 = synchronous) */
+  int64_t memory_limit;       /* bytes per decoded row group (0 = none) */
+  const char *resume_state;   /* JSON from parq_stream_state, or NULL */
+} parq_stream_options;
+
+PARQ_API void parq_stream_options_init(parq_stream_options *opt);
+PARQ_API parq_status parq_stream_open(const parq_stream_options *opt, parq_stream **out,
+                                      parq_error *err);
+/* Next batch ("+s" struct array following parq_stream_schema); PARQ_DONE at
+ * the end of the last epoch. */
+PARQ_API parq_status parq_stream_next(parq_stream *s, struct ArrowArray *out, parq_error *err);
+PARQ_API parq_status parq_stream_schema(parq_stream *s, struct ArrowSchema *out, parq_error *err);
+/* Resume state as JSON: the position after the last batch returned.
+ * *json_out is freed with parq_free(). */
+PARQ_API parq_status parq_stream_state(parq_stream *s, char **json_out, parq_error *err);
+PARQ_API void parq_stream_close(parq_stream *s);
+/* Wrap as an ArrowArrayStream; the stream takes ownership of s (releasing
+ * it closes s, also on failure of this call). */
+PARQ_API parq_status parq_stream_to_arrow_stream(parq_stream *s, struct ArrowArrayStream *out,
+                                                 parq_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PARQ_H */

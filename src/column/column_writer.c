@@ -1,0 +1,354 @@
+/* column_writer.c — buffering a leaf's values into pages (see column_writer.h).
+ *
+ * The open page keeps levels (uint16) and values in a form the chosen
+ * encoding consumes directly: fixed-width PLAIN bytes, one byte per boolean,
+ * BYTE_ARRAY either already PLAIN-encoded (len + bytes, so PLAIN pages need no
+ * second pass) or as int32 offsets + data (DELTA_* encodings), or dictionary
+ * indices. Page assembly (encode, compress, header, CRC) is in page_writer.c. */
+#include "column/column_writer_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "column/values.h"
+#include "util/error.h"
+
+parq_status pq_column_check_encoding(const pq_col_config *c, parq_error *err) {
+  int t = c->elem->type, e = c->encoding;
+  bool ok;
+  switch (e) {
+    case PARQ_ENC_PLAIN: ok = true; break;
+    case PARQ_ENC_RLE: ok = t == PQ_BOOLEAN; break;
+    case PARQ_ENC_DELTA_BINARY_PACKED: ok = t == PQ_INT32 || t == PQ_INT64; break;
+    case PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY: ok = t == PQ_BYTE_ARRAY; break;
+    case PARQ_ENC_DELTA_BYTE_ARRAY: ok = t == PQ_BYTE_ARRAY || t == PQ_FIXED_LEN_BYTE_ARRAY; break;
+    case PARQ_ENC_BYTE_STREAM_SPLIT:
+      ok = t == PQ_FLOAT || t == PQ_DOUBLE || t == PQ_INT32 || t == PQ_INT64 ||
+           t == PQ_FIXED_LEN_BYTE_ARRAY;
+      break;
+    default: ok = false; break;
+  }
+  if (!ok)
+    return parq_err_set(err, PARQ_EINVAL, "column '%s': encoding %s does not apply to its type",
+                        c->path, parq_encoding_name((parq_encoding)e));
+  if (c->page_version != 1 && c->page_version != 2)
+    return parq_err_set(err, PARQ_EINVAL, "page version %d (must be 1 or 2)", c->page_version);
+  return PARQ_OK;
+}
+
+static parq_status oom(parq_error *err, const pq_column_writer *w) {
+  return parq_err_set(err, PARQ_ENOMEM, "column '%s': out of memory", w->c.path);
+}
+
+static void page_clear(pq_column_writer *w) {
+  parq_buf_clear(&w->def);
+  parq_buf_clear(&w->rep);
+  parq_buf_clear(&w->vals);
+  parq_buf_clear(&w->offs);
+  parq_buf_clear(&w->idx);
+  w->pg_levels = w->pg_values = w->pg_rows = w->pg_nulls = 0;
+  pq_stats_reset(&w->pst);
+}
+
+static parq_status offs_start(pq_column_writer *w) {
+  int32_t z = 0;
+  parq_buf_clear(&w->offs);
+  return parq_buf_append(&w->offs, &z, 4);
+}
+
+static void chunk_clear(pq_column_writer *w) {
+  parq_buf_clear(&w->pages);
+  parq_buf_clear(&w->dict_page);
+  parq_buf_clear(&w->pinfo);
+  parq_arena_free(&w->arena);
+  pq_stats_reset(&w->cst);
+  if (w->dict) pq_dict_reset(w->dict);
+  w->dict_active = w->c.dictionary;
+  w->dict_used = false;
+  w->ch_values = w->ch_rows = w->ch_uncomp = w->ch_comp = 0;
+  memset(w->enc_pages, 0, sizeof w->enc_pages);
+}
+
+/* BYTE_ARRAY kept as offsets + data (DELTA_* encodings) instead of PLAIN form. */
+static bool wants_offsets(const pq_column_writer *w) {
+  return w->binary && !w->dict_active &&
+         (w->c.encoding == PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY ||
+          w->c.encoding == PARQ_ENC_DELTA_BYTE_ARRAY);
+}
+
+parq_status pq_column_writer_new(const pq_col_config *c, pq_column_writer **out, parq_error *err) {
+  *out = NULL;
+  PARQ_TRY(pq_column_check_encoding(c, err));
+  pq_column_writer *w = calloc(1, sizeof *w);
+  if (!w) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  w->c = *c;
+  w->phys = c->elem->type;
+  switch (w->phys) {
+    case PQ_BOOLEAN: w->width = 1; break;
+    case PQ_INT32: case PQ_FLOAT: w->width = 4; break;
+    case PQ_INT64: case PQ_DOUBLE: w->width = 8; break;
+    case PQ_INT96: w->width = 12; break;
+    case PQ_FIXED_LEN_BYTE_ARRAY: w->width = c->elem->type_length; break;
+    default: w->width = 0; w->binary = true; break;
+  }
+  if (w->phys == PQ_BOOLEAN) w->c.dictionary = false; /* booleans: no dictionary */
+  pq_stats_init(&w->pst, c->statistics ? pq_sort_order_of(c->elem) : PQ_ORDER_NONE);
+  pq_stats_init(&w->cst, w->pst.order);
+  w->cctx = pq_codec_ctx_new();
+  if (w->c.dictionary) w->dict = pq_dict_new(w->binary ? 0 : (size_t)w->width);
+  if (!w->cctx || (w->c.dictionary && !w->dict)) {
+    pq_column_writer_free(w);
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  }
+  chunk_clear(w);
+  page_clear(w);
+  if (offs_start(w) != PARQ_OK) {
+    pq_column_writer_free(w);
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  }
+  *out = w;
+  return PARQ_OK;
+}
+
+void pq_column_writer_free(pq_column_writer *w) {
+  if (!w) return;
+  parq_buf *bufs[] = {&w->def, &w->rep, &w->vals, &w->offs, &w->idx, &w->stage, &w->stage_offs,
+                      &w->pages, &w->dict_page, &w->pinfo, &w->lv, &w->body, &w->comp,
+                      &w->enc, &w->tmp, &w->hdr};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) parq_buf_free(bufs[i]);
+  pq_stats_free(&w->pst);
+  pq_stats_free(&w->cst);
+  pq_dict_free(w->dict);
+  pq_codec_ctx_free(w->cctx);
+  parq_arena_free(&w->arena);
+  free(w);
+}
+
+/* Estimated encoded size of the open page. */
+static int64_t page_estimate(const pq_column_writer *w) {
+  int64_t lv = (int64_t)(w->def.len + w->rep.len) / 16;
+  if (w->dict_active) {
+    int bw = pq_bit_width(pq_dict_size(w->dict));
+    return lv + (int64_t)(w->pg_values * (size_t)(bw ? bw : 1) / 8) + 1;
+  }
+  if (w->phys == PQ_BOOLEAN) return lv + (int64_t)w->vals.len / 8;
+  if (wants_offsets(w)) return lv + (int64_t)(w->vals.len + w->offs.len);
+  return lv + (int64_t)w->vals.len;
+}
+
+int64_t pq_column_writer_buffered(const pq_column_writer *w) {
+  int64_t d = w->dict_active ? (int64_t)pq_dict_plain_bytes(w->dict) : (int64_t)w->dict_page.len;
+  return (int64_t)w->pages.len + d + page_estimate(w);
+}
+
+static inline int bin_cmp(pq_sort_order o, const uint8_t *a, size_t al, const uint8_t *b,
+                          size_t bl) {
+  if (o == PQ_ORDER_BYTES) {
+    size_t n = al < bl ? al : bl;
+    int c = n ? memcmp(a, b, n) : 0;
+    return c ? c : (al < bl ? -1 : al > bl);
+  }
+  return pq_value_cmp(o, a, al, b, bl);
+}
+
+/* Append nv BYTE_ARRAY values; `bytes` = their total length + 4 per value. */
+static parq_status append_binary(pq_column_writer *w, const pq_leaf_batch *b, size_t vi,
+                                 size_t nv, size_t bytes, parq_error *err) {
+  const struct ArrowArray *a = b->arr;
+  pq_arrow_kind k = b->at->kind;
+  pq_sort_order o = w->pst.order;
+  const uint8_t *mn = NULL, *mx = NULL;
+  size_t mnl = 0, mxl = 0;
+  bool offs_form = w->dict_active || wants_offsets(w);
+  parq_buf *data = w->dict_active ? &w->stage : &w->vals;
+  parq_buf *offs = w->dict_active ? &w->stage_offs : &w->offs;
+  if (w->dict_active) {
+    int32_t z = 0;
+    parq_buf_clear(&w->stage);
+    parq_buf_clear(&w->stage_offs);
+    if (parq_buf_append(&w->stage_offs, &z, 4) != PARQ_OK) return oom(err, w);
+  }
+  if (parq_buf_reserve(data, bytes) != PARQ_OK ||
+      (offs_form && parq_buf_reserve(offs, nv * 4) != PARQ_OK))
+    return oom(err, w);
+  if (offs_form && data->len + bytes > (size_t)INT32_MAX)
+    return parq_err_set(err, PARQ_ENOMEM, "column '%s': page data exceeds 2 GiB", w->c.path);
+  uint8_t *dst = data->data + data->len;
+  int32_t *op = offs_form ? (int32_t *)(offs->data + offs->len) : NULL;
+  int32_t cur = offs_form ? (int32_t)data->len : 0;
+  for (size_t i = 0; i < nv; i++) {
+    const uint8_t *p;
+    size_t len = pq_src_binary(a, k, pq_lb_pos(b, vi + i), &p);
+    if (offs_form) {
+      if (len) memcpy(dst, p, len);
+      dst += len;
+      cur += (int32_t)len;
+      op[i] = cur;
+    } else {
+      uint32_t l32 = (uint32_t)len;
+      memcpy(dst, &l32, 4);
+      if (len) memcpy(dst + 4, p, len);
+      dst += 4 + len;
+    }
+    if (o != PQ_ORDER_NONE) {
+      if (!mn) { mn = mx = p; mnl = mxl = len; }
+      else if (bin_cmp(o, p, len, mn, mnl) < 0) { mn = p; mnl = len; }
+      else if (bin_cmp(o, p, len, mx, mxl) > 0) { mx = p; mxl = len; }
+    }
+  }
+  data->len = (size_t)(dst - data->data);
+  if (offs_form) offs->len += nv * 4;
+  if (mn && pq_stats_update_minmax(&w->pst, mn, mnl, mx, mxl) != PARQ_OK) return oom(err, w);
+  if (w->dict_active) {
+    if (parq_buf_reserve(&w->idx, nv * 4) != PARQ_OK) return oom(err, w);
+    parq_status st = pq_dict_insert_binary(w->dict, (const int32_t *)w->stage_offs.data,
+                                           w->stage.data, nv,
+                                           (uint32_t *)(w->idx.data + w->idx.len));
+    if (st != PARQ_OK) return parq_err_set(err, st, "column '%s': dictionary insert", w->c.path);
+    w->idx.len += nv * 4;
+  }
+  return PARQ_OK;
+}
+
+static parq_status append_fixed(pq_column_writer *w, const pq_leaf_batch *b, size_t vi, size_t nv,
+                                parq_error *err) {
+  parq_buf *dst = w->dict_active ? &w->stage : &w->vals;
+  if (w->dict_active) parq_buf_clear(&w->stage);
+  size_t at = dst->len;
+  parq_status st = pq_values_fixed(b, vi, nv, w->phys, w->width, dst);
+  if (st != PARQ_OK)
+    return parq_err_set(err, st, "column '%s': cannot convert Arrow values", w->c.path);
+  if (pq_stats_update_fixed(&w->pst, dst->data + at, (size_t)w->width, nv) != PARQ_OK)
+    return oom(err, w);
+  if (w->dict_active) {
+    if (parq_buf_reserve(&w->idx, nv * 4) != PARQ_OK) return oom(err, w);
+    st = pq_dict_insert_fixed(w->dict, w->stage.data, nv, (uint32_t *)(w->idx.data + w->idx.len));
+    if (st != PARQ_OK) return parq_err_set(err, st, "column '%s': dictionary insert", w->c.path);
+    w->idx.len += nv * 4;
+  }
+  return PARQ_OK;
+}
+
+parq_status pq_column_writer_cut_page(pq_column_writer *w, parq_error *err) {
+  if (w->pg_levels == 0) return PARQ_OK;
+  PARQ_TRY(pq_page_flush(w, err));
+  page_clear(w);
+  if (offs_start(w) != PARQ_OK) return oom(err, w);
+  return PARQ_OK;
+}
+
+parq_status pq_column_writer_write(pq_column_writer *w, const pq_leaf_batch *b, parq_error *err) {
+  const uint16_t *def = b->def, *rep = b->rep;
+  const size_t n = b->n_levels;
+  const uint16_t maxd = (uint16_t)w->c.max_def;
+  const int64_t fixed_cost = w->binary ? 0 : (w->dict_active ? 2 : w->width);
+  size_t li = 0, vi = 0;
+  while (li < n) {
+    int64_t row_budget = w->c.page_rows - (int64_t)w->pg_rows;
+    int64_t byte_budget = w->c.page_bytes - page_estimate(w);
+    if (row_budget < 1) row_budget = 1;
+    if (byte_budget < 1) byte_budget = 1;
+    size_t cap = w->dict_active ? 8192 : 65536;
+    bool var = w->binary; /* binary: sum value bytes (staging size and page estimate) */
+    size_t lj = li, vj = vi;
+    int64_t rows = 0, bytes = 0;
+    if (!def && !rep) {
+      /* Flat required: one level, one value, one row each. */
+      size_t m = n - li;
+      if ((int64_t)m > row_budget) m = (size_t)row_budget;
+      if (m > cap) m = cap;
+      if (!var) {
+        int64_t per = fixed_cost ? fixed_cost : 2;
+        if ((int64_t)m * per > byte_budget) m = (size_t)(byte_budget / per) + 1;
+        if (m > n - li) m = n - li;
+        lj = li + m;
+        vj = vi + m;
+      } else {
+        while (lj < li + m) {
+          const uint8_t *p;
+          bytes += (int64_t)pq_src_binary(b->arr, b->at->kind, pq_lb_pos(b, vj), &p) + 4;
+          lj++;
+          vj++;
+          if ((w->dict_active ? 2 * (int64_t)(vj - vi) : bytes) >= byte_budget) break;
+        }
+      }
+      rows = (int64_t)(lj - li);
+    } else {
+      while (lj < n) {
+        do {
+          if (!def || def[lj] == maxd) {
+            if (var) {
+              const uint8_t *p;
+              bytes += (int64_t)pq_src_binary(b->arr, b->at->kind, pq_lb_pos(b, vj), &p) + 4;
+            } else {
+              bytes += fixed_cost;
+            }
+            vj++;
+          }
+          lj++;
+        } while (lj < n && rep && rep[lj] != 0);
+        rows++;
+        int64_t est = w->dict_active ? 2 * (int64_t)(vj - vi) : bytes;
+        if (rows >= row_budget || est >= byte_budget || lj - li >= cap) break;
+      }
+    }
+    size_t nl = lj - li, nv = vj - vi;
+    if (nv > b->n_values - vi) return parq_err_set(err, PARQ_EINTERNAL, "column '%s': level/value mismatch", w->c.path);
+    if (def && parq_buf_append(&w->def, def + li, nl * 2) != PARQ_OK) return oom(err, w);
+    if (rep && parq_buf_append(&w->rep, rep + li, nl * 2) != PARQ_OK) return oom(err, w);
+    if (nv) {
+      if (w->binary) PARQ_TRY(append_binary(w, b, vi, nv, (size_t)bytes, err));
+      else PARQ_TRY(append_fixed(w, b, vi, nv, err));
+    }
+    w->pg_levels += nl;
+    w->pg_values += nv;
+    w->pg_rows += (size_t)rows;
+    w->pg_nulls += nl - nv;
+    w->pst.null_count += (int64_t)(nl - nv);
+    li = lj;
+    vi = vj;
+    if (w->dict_active && (int64_t)pq_dict_plain_bytes(w->dict) > w->c.dict_page_bytes) {
+      /* Dictionary too big: pages so far keep it, the rest use the fallback. */
+      PARQ_TRY(pq_column_writer_cut_page(w, err));
+      w->dict_active = false;
+      return pq_column_writer_write_rest(w, b, li, vi, err);
+    }
+    if ((int64_t)w->pg_rows >= w->c.page_rows || page_estimate(w) >= w->c.page_bytes)
+      PARQ_TRY(pq_column_writer_cut_page(w, err));
+  }
+  return PARQ_OK;
+}
+
+/* Continue a batch from level li / value vi (after switching to fallback). */
+parq_status pq_column_writer_write_rest(pq_column_writer *w, const pq_leaf_batch *b, size_t li,
+                                        size_t vi, parq_error *err) {
+  if (li >= b->n_levels) return PARQ_OK;
+  pq_leaf_batch r = *b;
+  r.n_levels = b->n_levels - li;
+  if (r.def) r.def += li;
+  if (r.rep) r.rep += li;
+  r.n_values = b->n_values - vi;
+  if (r.idx) r.idx += vi;
+  else r.first += (int64_t)vi;
+  return pq_column_writer_write(w, &r, err);
+}
+
+parq_status pq_column_writer_finish_chunk(pq_column_writer *w, parq_error *err) {
+  PARQ_TRY(pq_column_writer_cut_page(w, err));
+  if (w->dict_used) PARQ_TRY(pq_page_write_dict(w, err));
+  return PARQ_OK;
+}
+
+void pq_column_writer_chunk_parts(const pq_column_writer *w, const uint8_t **p1, size_t *n1,
+                                  const uint8_t **p2, size_t *n2) {
+  *p1 = w->dict_page.data;
+  *n1 = w->dict_page.len;
+  *p2 = w->pages.data;
+  *n2 = w->pages.len;
+}
+
+void pq_column_writer_chunk_reset(pq_column_writer *w) {
+  chunk_clear(w);
+  page_clear(w);
+  (void)offs_start(w); /* the buffer already holds >= 4 bytes: cannot fail */
+}
