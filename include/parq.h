@@ -181,7 +181,7 @@ typedef struct parq_read_options {
   int verify_checksums;     /* verify page CRC32 where present */
   const parq_predicate *predicates; /* AND of these; may be NULL */
   size_t n_predicates;
-  int64_t max_memory;       /* refuse allocations beyond this (0 = 4 GiB) */
+  int64_t max_memory;       /* refuse a column chunk or page larger than this (0 = 2 GiB) */
 } parq_read_options;
 
 /* Fill *opt with defaults (all columns, all row groups, 65536-row batches). */
@@ -345,6 +345,73 @@ PARQ_API void parq_stream_close(parq_stream *s);
  * it closes s, also on failure of this call). */
 PARQ_API parq_status parq_stream_to_arrow_stream(parq_stream *s, struct ArrowArrayStream *out,
                                                  parq_error *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Repack (dataset)
+ *
+ * parq_repack() turns many JSONL / CSV / Parquet inputs (one schema) into
+ * DIR/shard_00000.parquet, ... plus DIR/manifest.json. Rows are shuffled
+ * globally and deterministically (an external, disk-backed shuffle bounded by
+ * memory_limit), shards close at a size target on a row-group boundary, and a
+ * killed run resumes exactly: rerunning the same call yields byte-identical
+ * shards. The output depends only on the inputs and the options recorded in
+ * the manifest (not on threads or memory_limit). */
+typedef enum parq_repack_phase {
+  PARQ_REPACK_SCAN,   /* inputs checked; rows_total may still be -1 */
+  PARQ_REPACK_SPILL,  /* pass 1: bytes_done / bytes_total of input distributed */
+  PARQ_REPACK_WRITE,  /* a row group was written into the current shard */
+  PARQ_REPACK_SHARD,  /* a shard was completed (path, shard_* fields) */
+  PARQ_REPACK_DONE    /* everything complete */
+} parq_repack_phase;
+
+typedef struct parq_repack_progress {
+  parq_repack_phase phase;
+  const char *path;         /* SHARD: path of the shard just completed */
+  int64_t shard;            /* index of the current / completed shard */
+  int64_t shard_rows;       /* documents in it (so far) */
+  int64_t shard_chars;      /* text characters (UTF-8 code points) in it */
+  int64_t shard_bytes;      /* SHARD: file size */
+  double shard_seconds;     /* SHARD: time spent on it */
+  int64_t rows_done;        /* documents emitted to shards (all shards) */
+  int64_t rows_total;       /* -1 when not known yet (no-shuffle mode) */
+  int64_t bytes_done, bytes_total; /* input bytes (SPILL, and no-shuffle WRITE) */
+  int64_t shards_resumed;   /* shards found complete from an earlier run */
+  double elapsed;           /* seconds since the call started */
+  double eta;               /* seconds left (average time per document); -1 unknown */
+} parq_repack_progress;
+
+typedef struct parq_repack_options {
+  const char *const *inputs;  /* files, directories (their .jsonl/.csv/.parquet..., sorted), globs */
+  size_t n_inputs;
+  const char *output_dir;
+  const char *const *columns; /* keep only these top-level columns (NULL = all) */
+  size_t n_columns;
+  const char *text_column;    /* counted for shard_chars (default "text") */
+  /* Shard target: at most one > 0; all zero means shard_chars = 250,000,000.
+   * A shard closes once it reaches the target AND its row count is a multiple
+   * of row_group_rows (every row group full; the last shard may be short). */
+  int64_t shard_chars;        /* UTF-8 code points of text_column */
+  int64_t shard_bytes;        /* uncompressed row bytes (parq's row encoding) */
+  int64_t shard_rows;
+  int64_t row_group_rows;     /* default 1024 */
+  parq_codec codec;           /* default ZSTD */
+  int level;                  /* default 3 */
+  int dictionary;             /* default 0 */
+  int statistics;             /* default 0 */
+  int threads;                /* writer compression threads (default 1); output identical */
+  int shuffle;                /* default 1; 0 keeps input order */
+  uint64_t seed;              /* default 42 */
+  int64_t memory_limit;       /* bytes, default 1 GiB: sizes the shuffle buckets */
+  int fsync;                  /* default 1 */
+  void (*progress)(void *user, const parq_repack_progress *p); /* may be NULL */
+  void *progress_user;
+  int (*cancel)(void *user);  /* polled; nonzero stops with PARQ_EIO "interrupted" */
+  void *cancel_user;
+} parq_repack_options;
+
+PARQ_API void parq_repack_options_init(parq_repack_options *opt);
+PARQ_API parq_status parq_repack(const parq_repack_options *opt, parq_error *err);
 
 #ifdef __cplusplus
 }

@@ -100,7 +100,7 @@ static const char *type_name(const char *f) {
 
 /* Compare b against the reference a (names, order and types; nullability is
  * left to the writer, which rejects an actual null in a required column).
- * On a difference, fills msg and returns 1. */
+ * On a difference, fills msg and returns 1 (names differ) or 2 (types). */
 static int schema_diff(const struct ArrowSchema *a, const struct ArrowSchema *b,
                        const char *prefix, const char *ref_path, char *msg, size_t cap) {
   for (int64_t i = 0; i < a->n_children || i < b->n_children; i++) {
@@ -126,9 +126,10 @@ static int schema_diff(const struct ArrowSchema *a, const struct ArrowSchema *b,
     if (strcmp(ca->format, cb->format) || (!ca->dictionary) != (!cb->dictionary)) {
       snprintf(msg, cap, "column '%s%s' has type %s but %s in %s", prefix, na,
                type_name(cb->format), type_name(ca->format), ref_path);
-      return 1;
+      return 2;
     }
-    if (schema_diff(ca, cb, sub, ref_path, msg, cap)) return 1;
+    int d = schema_diff(ca, cb, sub, ref_path, msg, cap);
+    if (d) return d;
   }
   return 0;
 }
@@ -343,7 +344,7 @@ static int convert_run(const cli_args *a) {
       cur.release(&cur);
       if (diff) {
         rc = cli_failf("%s: schema differs from the first input: %s%s", path, why,
-                       fmts[i] != PQ_FMT_PARQUET && !schema_path
+                       diff == 2 && fmts[i] != PQ_FMT_PARQUET && !schema_path
                            ? " (use --schema FILE to fix the types)" : "");
         goto out;
       }

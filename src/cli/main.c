@@ -1,14 +1,20 @@
 /* main.c — entry point of the `parq` program: global flags (--version,
  * --help), signal setup and the command dispatch table. Adding a command is
  * one file defining a cli_command plus one line in cli_commands[]. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
+extern const cli_command cli_cmd_repack; /* cmd_repack.c */
+extern const cli_command cli_cmd_stream; /* cmd_stream.c */
+
 /* The dispatch table, in the order `parq help` lists commands. */
 const cli_command *const cli_commands[] = {
+    &cli_cmd_repack,
+    &cli_cmd_stream,
     &cli_cmd_cat, &cli_cmd_schema, &cli_cmd_meta, &cli_cmd_scan, &cli_cmd_convert, &cli_cmd_help,
     NULL,
 };
@@ -62,6 +68,9 @@ int main(int argc, char **argv) {
   }
   rc = cmd->run(&a);
   cli_args_free(&a);
-  if (fflush(stdout) != 0 && rc == CLI_OK) rc = CLI_FAIL;
+  /* Output printed with stdio (help, scan reports): a closed pipe is fine,
+   * any other write error is not. */
+  if (fflush(stdout) != 0 && errno != EPIPE && rc == CLI_OK)
+    rc = cli_failf("write error on standard output: %s", strerror(errno));
   return rc;
 }

@@ -143,7 +143,7 @@ static parq_status gather_dict(pq_column_cursor *c, const uint32_t *idx, int64_t
   for (int64_t i = 0; i < n; i++) {
     uint32_t k = idx[i];
     int32_t l = doff[k + 1] - doff[k];
-    memcpy(dst, src + doff[k], (size_t)l);
+    if (l) memcpy(dst, src + doff[k], (size_t)l);
     dst += l;
     pos += l;
     off[i] = pos;
@@ -330,10 +330,14 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       return parq_err_set(err, PARQ_ECORRUPT, "page at offset %lld: compressed size %d overruns the column chunk (%zu bytes left)",
                           (long long)page_off, h.compressed_page_size, c->chunk_len - body_off);
     }
-    if (h.uncompressed_page_size > c->max_alloc) {
+    if (h.uncompressed_page_size > c->max_alloc ||
+        (int64_t)(h.type == PQ_PAGE_DICTIONARY ? h.dictionary_page_header.num_values
+                  : h.type == PQ_PAGE_DATA_V2  ? h.data_page_header_v2.num_values
+                                               : h.data_page_header.num_values) *
+                (c->width > 4 ? c->width : 4) > c->max_alloc) {
       parq_arena_free(&arena);
-      return parq_err_set(err, PARQ_ENOMEM, "page at offset %lld: uncompressed size %d is too large", (long long)page_off,
-                          h.uncompressed_page_size);
+      return parq_err_set(err, PARQ_ENOMEM, "page at offset %lld: uncompressed size %d or its values exceed the memory limit (%lld bytes)",
+                          (long long)page_off, h.uncompressed_page_size, (long long)c->max_alloc);
     }
     const uint8_t *body = c->chunk + body_off;
     size_t clen = (size_t)h.compressed_page_size;
@@ -538,6 +542,7 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     *p = tmp;
     pq_leaf_batch_reset(p);
     out->n_records = take;
+    c->rows_done += take;
     *got = take;
     return PARQ_OK;
   }
@@ -546,30 +551,30 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
   if (lv) {
     if (c->leaf->max_def > 0) {
       if (parq_buf_append(&out->def, p->def.data, (size_t)L * 2)) return PARQ_ENOMEM;
-      memmove(p->def.data, p->def.data + L * 2, p->def.len - (size_t)L * 2);
+      if (p->def.len > (size_t)L * 2) memmove(p->def.data, p->def.data + L * 2, p->def.len - (size_t)L * 2);
       p->def.len -= (size_t)L * 2;
     }
     if (c->leaf->max_rep > 0) {
       if (parq_buf_append(&out->rep, p->rep.data, (size_t)L * 2)) return PARQ_ENOMEM;
-      memmove(p->rep.data, p->rep.data + L * 2, p->rep.len - (size_t)L * 2);
+      if (p->rep.len > (size_t)L * 2) memmove(p->rep.data, p->rep.data + L * 2, p->rep.len - (size_t)L * 2);
       p->rep.len -= (size_t)L * 2;
     }
   }
   if (c->width) {
     size_t bytes = (size_t)V * (size_t)c->width;
     if (parq_buf_append(&out->values, p->values.data, bytes)) return PARQ_ENOMEM;
-    memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);
+    if (p->values.len > bytes) memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);
     p->values.len -= bytes;
   } else {
     int32_t *off = (int32_t *)p->offsets.data;
     int32_t cut = V > 0 ? off[V - 1] : 0;
-    if (parq_buf_append(&out->offsets, off, (size_t)V * 4) ||
+    if ((V > 0 && parq_buf_append(&out->offsets, off, (size_t)V * 4)) ||
         parq_buf_append(&out->data, p->data.data, (size_t)cut))
       return PARQ_ENOMEM;
     int64_t rest = p->n_values - V;
     for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - cut;
     p->offsets.len = (size_t)rest * 4;
-    memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
+    if (p->data.len > (size_t)cut) memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
     p->data.len -= (size_t)cut;
   }
   out->n_levels = L;
@@ -577,22 +582,44 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
   out->n_records = take;
   p->n_levels -= L;
   p->n_values -= V;
+  c->rows_done += take;
   *got = take;
   return PARQ_OK;
 }
 
+/* With nothing pending and the next page at a known page-index location, move
+ * pos forward to the last page starting at or before `target` rows. */
+static void jump_pages(pq_column_cursor *c, int64_t target) {
+  const pq_offset_index *oi = c->oi;
+  if (!oi || c->pending.n_levels > 0 || !c->started) return;
+  int64_t here = c->chunk_offset + (int64_t)c->pos;
+  uint32_t k = 0;
+  while (k < oi->n_pages && oi->page_locations[k].offset != here) k++;
+  if (k == oi->n_pages || oi->page_locations[k].first_row_index != c->rows_done) return;
+  while (k + 1 < oi->n_pages && oi->page_locations[k + 1].first_row_index <= target) k++;
+  int64_t off = oi->page_locations[k].offset - c->chunk_offset;
+  if (off < (int64_t)c->pos || off >= (int64_t)c->chunk_len) return;
+  c->pos = (size_t)off;
+  c->rows_done = oi->page_locations[k].first_row_index;
+}
+
 parq_status pq_cursor_skip(pq_column_cursor *c, int64_t n, parq_error *err) {
   pq_leaf_batch tmp = {0};
-  while (n > 0) {
+  int64_t target = c->rows_done + n;
+  while (c->rows_done < target) {
+    jump_pages(c, target);
     int64_t got = 0;
-    int64_t step = n < 65536 ? n : 65536;
+    int64_t want = target - c->rows_done;
+    /* Take at most what is already decoded so the next jump can happen. */
+    int64_t have = c->pending.n_levels > 0 ? pending_records(c, c->finished) : 0;
+    int64_t step = have > 0 && have < want ? have : want;
+    if (step > 65536) step = 65536;
     parq_status st = pq_cursor_take(c, step, &tmp, &got, err);
     if (st < 0) {
       pq_leaf_batch_free(&tmp);
       return st;
     }
     if (got == 0) break;
-    n -= got;
   }
   pq_leaf_batch_free(&tmp);
   return PARQ_OK;

@@ -54,6 +54,9 @@ typedef struct pq_column_cursor {
   parq_buf idx;          /* uint32 dictionary indices */
   parq_buf tmp_off;      /* scratch offsets */
 
+  int64_t rows_done;     /* records taken or skipped so far */
+  const pq_offset_index *oi; /* optional: lets skip() jump over whole pages */
+
   pq_leaf_batch pending; /* decoded but not yet taken */
   int64_t pending_complete; /* records in pending known to be complete */
   int width;             /* fixed value width in bytes (0 = byte array) */
@@ -70,7 +73,8 @@ void pq_cursor_free(pq_column_cursor *c);
  * reset first). *got receives the number of records. */
 parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, int64_t *got,
                            parq_error *err);
-/* Skip n records (used by seek). */
+/* Skip n records (used by seek and page-index pruning). With an offset index
+ * set, whole pages inside the skipped span are never read or decompressed. */
 parq_status pq_cursor_skip(pq_column_cursor *c, int64_t n, parq_error *err);
 
 /* Physical value width used in pq_leaf_batch.values for a leaf (0 for BYTE_ARRAY). */

@@ -35,7 +35,9 @@ void pq_pack64(const uint64_t *in, uint8_t *out, size_t ngroups, int bw);
 
 /* Bytes holding n values of bw bits (n*bw rounded up to whole bytes). The
  * caller guarantees n*bw does not overflow (n bounded by the input length). */
-static inline size_t pq_packed_bytes(size_t n, int bw) { return (n / 8) * (size_t)bw + ((n % 8) * (size_t)bw + 7) / 8; }
+static inline size_t pq_packed_bytes(size_t n, int bw) {
+  return (n / 8) * (size_t)bw + ((n % 8) * (size_t)bw + 7) / 8;
+}
 
 /* ---------- ULEB128 varints and zigzag ---------- */
 /* Read a varint at data[*pos]; advances *pos. 0 on success, -1 when the

@@ -46,7 +46,7 @@ static parq_status read_header(const uint8_t *data, size_t len, size_t *pos, del
       return PARQ_OK;                                                                             \
     }                                                                                             \
     size_t pos = 0;                                                                               \
-    delta_hdr h;                                                                                  \
+    delta_hdr h = {0};                                                                            \
     PARQ_TRY(read_header(data, len, &pos, &h, err));                                              \
     if (h.total < n)                                                                              \
       return parq_err_set(err, PARQ_ECORRUPT,                                                     \
@@ -90,7 +90,7 @@ static parq_status read_header(const uint8_t *data, size_t len, size_t *pos, del
                               pos, need, (unsigned long long)cnt, bw, avail);                     \
         if (dec > 0) {                                                                            \
           UT *o = out + got;                                                                      \
-          UNPACK_N(data + pos, avail, o, dec, bw);                                                       \
+          UNPACK_N(data + pos, avail, o, dec, bw);                                                 \
           UT acc = prev;                                                                          \
           for (size_t i = 0; i < dec; i++) {                                                      \
             acc += md + o[i];                                                                     \
@@ -109,7 +109,28 @@ static parq_status read_header(const uint8_t *data, size_t len, size_t *pos, del
     return PARQ_OK;                                                                               \
   }
 
-PQ_DEF_DELTA_DECODE(pq_delta_decode_i32, int32_t, uint32_t, 32, pq_unpack32_n)
+/* INT32 columns: some writers (DuckDB) compute deltas in 64 bits, so a
+ * miniblock may be up to 64 bits wide. Unpacking those in 64 bits and
+ * truncating gives the same result as 32-bit wrapping arithmetic; widths
+ * <= 32 (every other writer) keep the direct 32-bit path. */
+static void unpack32_any(const uint8_t *in, size_t avail, uint32_t *out, size_t n, int bw) {
+  if (bw <= 32) {
+    pq_unpack32_n(in, avail, out, n, bw);
+    return;
+  }
+  uint64_t tmp[256];
+  while (n > 0) { /* chunks of whole groups; only the last may be partial */
+    size_t c = n < 256 ? n : 256, used = c / 8 * (size_t)bw;
+    pq_unpack64_n(in, avail, tmp, c, bw);
+    for (size_t i = 0; i < c; i++) out[i] = (uint32_t)tmp[i];
+    in += used;
+    avail -= used;
+    out += c;
+    n -= c;
+  }
+}
+
+PQ_DEF_DELTA_DECODE(pq_delta_decode_i32, int32_t, uint32_t, 64, unpack32_any)
 PQ_DEF_DELTA_DECODE(pq_delta_decode_i64, int64_t, uint64_t, 64, pq_unpack64_n)
 
 /* ---------- encoder: blocks of 128 values, 4 miniblocks of 32 ---------- */

@@ -50,7 +50,7 @@
                               "RLE: bit-packed run at byte %zu needs %zu bytes for %zu "     \
                               "values of width %d, only %zu left",                           \
                               hpos, nb, take, bw, avail);                                    \
-        UNPACK_N(data + pos, avail, out + got, take, bw);                                           \
+        UNPACK_N(data + pos, avail, out + got, take, bw);                                          \
         got += take;                                                                         \
         /* skip the whole run (padding included), but never past the end */                  \
         if (bw && groups > avail / (size_t)bw)                                               \

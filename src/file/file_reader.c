@@ -20,7 +20,7 @@ void parq_read_options_init(parq_read_options *o) {
   o->batch_rows = DEFAULT_BATCH;
 }
 
-static parq_status read_at(parq_reader *r, int64_t off, size_t n, uint8_t *dst, parq_error *err) {
+parq_status pq_reader_read_at(parq_reader *r, int64_t off, size_t n, uint8_t *dst, parq_error *err) {
   if (off < 0 || (int64_t)n > r->size || off > r->size - (int64_t)n)
     return parq_err_set(err, PARQ_ECORRUPT, "%s: read of %zu bytes at offset %lld is past the end of the file (%lld bytes)",
                         r->name, n, (long long)off, (long long)r->size);
@@ -148,8 +148,8 @@ static parq_status open_common(parq_reader *r, const parq_read_options *opt, par
   r->cur = -1;
   if (r->size < 12) return parq_err_set(err, PARQ_ECORRUPT, "%s: not a Parquet file (only %lld bytes)", r->name, (long long)r->size);
   uint8_t tail[8], head[4];
-  PARQ_TRY(read_at(r, r->size - 8, 8, tail, err));
-  PARQ_TRY(read_at(r, 0, 4, head, err));
+  PARQ_TRY(pq_reader_read_at(r, r->size - 8, 8, tail, err));
+  PARQ_TRY(pq_reader_read_at(r, 0, 4, head, err));
   if (!memcmp(tail + 4, "PARE", 4) || !memcmp(head, "PARE", 4))
     return parq_err_set(err, PARQ_EUNSUPPORTED, "%s: encrypted Parquet is not supported", r->name);
   if (memcmp(tail + 4, "PAR1", 4) || memcmp(head, "PAR1", 4))
@@ -161,7 +161,7 @@ static parq_status open_common(parq_reader *r, const parq_read_options *opt, par
   int64_t foff = r->size - 8 - flen;
   r->footer = malloc(flen ? flen : 1);
   if (!r->footer) return parq_err_set(err, PARQ_ENOMEM, "%s: cannot allocate %u-byte footer", r->name, flen);
-  PARQ_TRY(read_at(r, foff, flen, r->footer, err));
+  PARQ_TRY(pq_reader_read_at(r, foff, flen, r->footer, err));
   r->arena.limit = (size_t)flen * 64 + (1 << 20); /* metadata cannot expand beyond this */
   parq_status st = pq_decode_file_metadata(r->footer, flen, &r->arena, &r->md, err);
   if (st) {
@@ -247,9 +247,38 @@ parq_status parq_reader_open_memory(const void *data, size_t size, const char *n
 }
 
 static void unload(parq_reader *r) {
+  free(r->ranges);
+  r->ranges = NULL;
+  r->n_ranges = 0;
+  parq_arena_free(&r->rg_arena);
   if (!r->loaded) return;
   for (int i = 0; i < r->n_sel_leaves; i++) pq_cursor_free(&r->cursors[r->sel_leaves[i]]);
   r->loaded = false;
+}
+
+/* Page-index pruning: candidate row ranges for the loaded row group, and the
+ * offset index of every selected column so cursors can jump over pages. */
+static parq_status load_ranges(parq_reader *r, int64_t g, parq_error *err) {
+  int64_t *ranges = NULL;
+  int64_t n = pq_reader_page_ranges(r, g, &ranges, err);
+  if (n < -1) return (parq_status)n;
+  if (n < 0) return PARQ_OK;
+  r->ranges = ranges;
+  r->n_ranges = n;
+  pq_row_group *rg = &r->md.row_groups[g];
+  for (int k = 0; k < r->n_sel_leaves; k++) {
+    int l = r->sel_leaves[k];
+    pq_column_chunk *cc = &rg->columns[l];
+    if (!cc->has_offset_index || cc->offset_index_length <= 0 || cc->offset_index_length > (64 << 20)) continue;
+    uint8_t *b = parq_arena_alloc(&r->rg_arena, (size_t)cc->offset_index_length);
+    pq_offset_index *oi = parq_arena_alloc(&r->rg_arena, sizeof *oi);
+    if (!b || !oi) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    if (pq_reader_read_at(r, cc->offset_index_offset, (size_t)cc->offset_index_length, b, NULL) ||
+        pq_decode_offset_index(b, (size_t)cc->offset_index_length, &r->rg_arena, oi, NULL))
+      continue; /* a bad index only disables page skipping */
+    r->cursors[l].oi = oi;
+  }
+  return PARQ_OK;
 }
 
 void parq_reader_close(parq_reader *r) {
@@ -327,7 +356,7 @@ static parq_status load_rg(parq_reader *r, int64_t si, parq_error *err) {
       if (parq_buf_reserve(b, len + 1))
         return parq_err_set(err, PARQ_ENOMEM, "%s: cannot allocate %zu bytes for row group %lld, column \"%s\"", r->name, len,
                             (long long)g, r->schema.leaves[l].path);
-      PARQ_TRY(read_at(r, start, len, b->data, err));
+      PARQ_TRY(pq_reader_read_at(r, start, len, b->data, err));
       b->len = len;
       data = b->data;
     }
@@ -338,10 +367,14 @@ static parq_status load_rg(parq_reader *r, int64_t si, parq_error *err) {
       for (int j = 0; j < k; j++) pq_cursor_free(&r->cursors[r->sel_leaves[j]]);
       return st;
     }
+    if (r->opt.max_memory > 0) r->cursors[l].max_alloc = r->opt.max_memory;
   }
   r->loaded = true;
   r->cur = si;
   r->rows_left = rg->num_rows;
+  r->range_i = 0;
+  r->row_pos = 0;
+  if (r->opt.n_predicates) PARQ_TRY(load_ranges(r, g, err));
   return PARQ_OK;
 }
 
@@ -351,6 +384,21 @@ static parq_status take_batch(parq_reader *r, int64_t n, struct ArrowArray *out,
                               parq_error *err) {
   int64_t g = r->rgs[r->cur];
   int64_t rows = -1;
+  if (r->ranges) {
+    while (r->range_i < r->n_ranges && r->row_pos >= r->ranges[2 * r->range_i + 1]) r->range_i++;
+    if (r->range_i == r->n_ranges) {
+      *got = 0;
+      r->rows_left = 0;
+      return PARQ_OK;
+    }
+    int64_t b = r->ranges[2 * r->range_i], e = r->ranges[2 * r->range_i + 1];
+    if (r->row_pos < b) {
+      for (int k = 0; k < r->n_sel_leaves; k++) PARQ_TRY(pq_cursor_skip(&r->cursors[r->sel_leaves[k]], b - r->row_pos, err));
+      r->rows_left -= b - r->row_pos;
+      r->row_pos = b;
+    }
+    if (n > e - r->row_pos) n = e - r->row_pos;
+  }
   for (int k = 0; k < r->n_sel_leaves; k++) {
     int l = r->sel_leaves[k];
     int64_t gl = 0;
@@ -369,6 +417,7 @@ static parq_status take_batch(parq_reader *r, int64_t n, struct ArrowArray *out,
   }
   *got = rows;
   r->rows_left -= rows;
+  r->row_pos += rows;
   struct ArrowArray *kids = calloc((size_t)(r->n_top > 0 ? r->n_top : 1), sizeof *kids);
   if (!kids) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   for (int i = 0; i < r->n_top; i++) {
@@ -421,6 +470,7 @@ parq_status parq_reader_seek(parq_reader *r, int64_t si, int64_t row, parq_error
   if (row > 0) {
     for (int k = 0; k < r->n_sel_leaves; k++) PARQ_TRY(pq_cursor_skip(&r->cursors[r->sel_leaves[k]], row, err));
     r->rows_left -= row;
+    r->row_pos += row;
   }
   return PARQ_OK;
 }

@@ -29,9 +29,17 @@ struct parq_reader {
   pq_column_cursor *cursors;/* per selected leaf */
   pq_leaf_batch *batches;   /* per leaf index (n_leaves) */
   bool loaded;
+  /* page-index pruning of the loaded row group */
+  int64_t *ranges; int64_t n_ranges, range_i, row_pos;
+  parq_arena rg_arena;      /* offset indexes of the loaded row group */
   char ctx[600];
 };
 
+/* Read n bytes at file offset off (bounds-checked against the file size). */
+parq_status pq_reader_read_at(parq_reader *r, int64_t off, size_t n, uint8_t *dst, parq_error *err);
+
 /* Row-group pruning with statistics; returns 1 when rg may match. */
 int pq_reader_rg_may_match(parq_reader *r, int64_t rg);
+/* Candidate row ranges of a row group from the page index; see prune.c. */
+int64_t pq_reader_page_ranges(parq_reader *r, int64_t rg, int64_t **out, parq_error *err);
 #endif

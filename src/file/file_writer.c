@@ -273,6 +273,20 @@ parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
     st = pq_column_writer_new(&w->cfg[i], &w->cols[i], err);
     if (st != PARQ_OK) goto fail;
   }
+  /* An override naming no column is a typo the user wants to hear about. */
+  for (size_t k = 0; k < o->n_columns; k++) {
+    const char *cp = o->columns[k].path;
+    bool hit = false;
+    for (int i = 0; cp && i < w->n_leaves && !hit; i++) {
+      const pq_leaf *lf = &w->schema.leaves[i];
+      hit = !strcmp(cp, lf->path) || (lf->n_path_parts > 0 && !strcmp(cp, lf->path_parts[0]));
+    }
+    if (!hit) {
+      st = parq_err_set(err, PARQ_EINVAL, "column option for '%s': no such column",
+                        cp ? cp : "(null)");
+      goto fail;
+    }
+  }
   /* Copy what the caller may free after open. */
   o->columns = NULL;
   o->n_columns = 0;

@@ -185,7 +185,9 @@ static void *take(parq_buf *b) {
 }
 
 parq_status pq_col_finish(pq_col *c, struct ArrowArray *out) {
-  struct ArrowArray kids[c->n_kids > 0 ? c->n_kids : 1];
+  /* heap, not a VLA: inferred structs may have very many fields */
+  struct ArrowArray *kids = calloc((size_t)(c->n_kids > 0 ? c->n_kids : 1), sizeof *kids);
+  if (!kids) return PARQ_ENOMEM;
   int nk = 0;
   parq_status st = PARQ_OK;
   for (; nk < c->n_kids; nk++) {
@@ -194,6 +196,7 @@ parq_status pq_col_finish(pq_col *c, struct ArrowArray *out) {
   }
   if (st) {
     for (int i = 0; i < nk; i++) pq_arrow_array_release(&kids[i]);
+    free(kids);
     return st;
   }
   void *bufs[3] = {NULL, NULL, NULL};
@@ -221,7 +224,10 @@ parq_status pq_col_finish(pq_col *c, struct ArrowArray *out) {
   if (oom) {
     for (int i = 0; i < nb; i++) free(bufs[i]);
     for (int i = 0; i < c->n_kids; i++) pq_arrow_array_release(&kids[i]);
+    free(kids);
     return PARQ_ENOMEM;
   }
-  return pq_arrow_array_make(out, len, nulls, nb, bufs, c->n_kids, kids);
+  parq_status mst = pq_arrow_array_make(out, len, nulls, nb, bufs, c->n_kids, kids);
+  free(kids);
+  return mst;
 }

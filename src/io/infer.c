@@ -252,25 +252,3 @@ parq_status pq_jsonl_infer(pq_text_reader *r, struct ArrowSchema *out, parq_erro
   inode_free(&root);
   return st;
 }
-
-int pq_jsonl_next_row(pq_text_reader *r, parq_error *err) {
-  pq_jctx *c = &r->jc;
-  c->err = err;
-  for (;;) {
-    const char *s;
-    size_t n;
-    int got = pq_reader_line(r, &r->pos, &s, &n, err);
-    if (got <= 0) return got;
-    c->p = c->line = s;
-    c->end = s + n;
-    c->lineno = ++r->lineno;
-    c->depth = 0;
-    pq_json_ws(c);
-    if (c->p == c->end) continue; /* blank line */
-    if (*c->p != '{') return pq_json_syntax(c, "expected '{' (each line must hold one JSON object)");
-    PARQ_TRY(pq_json_object_into(c, &r->root));
-    pq_json_ws(c);
-    if (c->p != c->end) return pq_json_syntax(c, "unexpected text after the object");
-    return 1;
-  }
-}

@@ -3,9 +3,10 @@
  * control and non-ASCII bytes, runs are memcpy'd, escapes (with surrogate
  * pairs) decoded to UTF-8, and non-ASCII input is validated as UTF-8.
  *
- * Callers guarantee that at least 16 readable bytes follow c->end (the reader
- * pads its buffer), so vector loads past the end of a line never fault; every
- * hit is still checked against c->end. */
+ * Callers guarantee that at least 16 readable bytes follow c->end and that
+ * the byte at c->end is '\n' or NUL (the reader pads its buffer with zeros),
+ * so vector loads past the end of a line never fault and string scans always
+ * stop at c->end; every hit is still checked against c->end. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,69 +108,93 @@ static inline size_t put_utf8(uint8_t *o, uint32_t cp) {
   return 4;
 }
 
-/* Decode one escape at c->p (pointing at '\\') into out. Lone surrogates
- * become U+FFFD (like many JSON tools) rather than invalid UTF-8. */
-static parq_status decode_escape(pq_jctx *c, parq_buf *out) {
-  const char *p = c->p;
-  if (c->end - p < 2) return pq_json_syntax(c, "unterminated escape");
-  if (parq_buf_reserve(out, 4)) return PARQ_ENOMEM;
-  uint8_t *o = out->data + out->len;
-  char e = p[1];
-  switch (e) {
-    case '"': *o = '"'; break;
-    case '\\': *o = '\\'; break;
-    case '/': *o = '/'; break;
-    case 'b': *o = '\b'; break;
-    case 'f': *o = '\f'; break;
-    case 'n': *o = '\n'; break;
-    case 'r': *o = '\r'; break;
-    case 't': *o = '\t'; break;
-    case 'u': {
-      int h = c->end - p >= 6 ? hex4(p + 2) : -1;
-      if (h < 0) return pq_json_syntax(c, "invalid \\u escape");
-      uint32_t cp = (uint32_t)h;
-      const char *q = p + 6;
-      if (cp >= 0xD800 && cp <= 0xDBFF) {
-        int lo = (c->end - q >= 6 && q[0] == '\\' && q[1] == 'u') ? hex4(q + 2) : -1;
-        if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
-          q += 6;
-        } else {
-          cp = 0xFFFD;
-        }
-      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        cp = 0xFFFD;
-      }
-      out->len += put_utf8(o, cp);
-      c->p = q;
-      return PARQ_OK;
-    }
-    default: return pq_json_syntax(c, "invalid escape");
+/* Decode one escape at p (pointing at '\\') into *o (room reserved); returns
+ * the input position after it or NULL on a bad escape (c->p set for the
+ * message). Lone surrogates become U+FFFD (like many JSON tools) rather
+ * than invalid UTF-8. */
+static inline const char *decode_escape(pq_jctx *c, const char *p, uint8_t **o) {
+  const char *end = c->end;
+  if (end - p < 2) {
+    c->p = p;
+    return NULL;
   }
-  out->len++;
-  c->p = p + 2;
-  return PARQ_OK;
+  static const char simple[128] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+                                   ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+  unsigned char e = (unsigned char)p[1];
+  if (e < 128 && simple[e]) {
+    *(*o)++ = (uint8_t)simple[e];
+    return p + 2;
+  }
+  if (e != 'u') {
+    c->p = p;
+    return NULL;
+  }
+  int h = end - p >= 6 ? hex4(p + 2) : -1;
+  if (h < 0) {
+    c->p = p;
+    return NULL;
+  }
+  uint32_t cp = (uint32_t)h;
+  const char *q = p + 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    int lo = (end - q >= 6 && q[0] == '\\' && q[1] == 'u') ? hex4(q + 2) : -1;
+    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+      q += 6;
+    } else {
+      cp = 0xFFFD;
+    }
+  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    cp = 0xFFFD;
+  }
+  *o += put_utf8(*o, cp);
+  return q;
 }
 
+/* Decoded text is never longer than its source (escapes shrink), so one
+ * reservation of the rest of the line (+16 for whole-vector stores) covers
+ * the string and the loop writes through a raw pointer. */
 parq_status pq_json_string(pq_jctx *c, parq_buf *out) {
   const char *p = c->p + 1, *end = c->end;
+  if (parq_buf_reserve(out, (size_t)(end - p) + 32)) return PARQ_ENOMEM;
+  uint8_t *o = out->data + out->len;
   for (;;) {
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    int bits;
+    for (;;) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+      _mm_storeu_si128((__m128i *)(void *)o, v);
+      __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                               _mm_cmplt_epi8(v, sp));
+      bits = _mm_movemask_epi8(m);
+      if (bits) break;
+      p += 16;
+      o += 16;
+    }
+    int k = __builtin_ctz((unsigned)bits);
+    p += k;
+    o += k;
+#else
     const char *s = scan_special(p, end);
-    if (s > p && parq_buf_append(out, p, (size_t)(s - p))) return PARQ_ENOMEM;
+    memcpy(o, p, (size_t)(s - p));
+    o += s - p;
     p = s;
+#endif
     if (p >= end) {
-      c->p = p;
+      c->p = end;
       return pq_json_syntax(c, "unterminated string");
     }
     unsigned char ch = (unsigned char)*p;
     if (ch == '"') {
       c->p = p + 1;
+      out->len = (size_t)(o - out->data);
       return PARQ_OK;
     }
     if (ch == '\\') {
-      c->p = p;
-      PARQ_TRY(decode_escape(c, out));
-      p = c->p;
+      const char *n = decode_escape(c, p, &o);
+      if (!n) return pq_json_syntax(c, "invalid escape");
+      p = n;
       continue;
     }
     if (ch < 0x20) {
@@ -178,56 +203,69 @@ parq_status pq_json_string(pq_jctx *c, parq_buf *out) {
     }
     /* Non-ASCII: validate a run of multi-byte sequences (and ASCII between
      * them) with a scalar loop, which suits text that is mostly non-ASCII. */
-    const char *r = p;
     int ascii = 0;
-    while (r < end && ascii < 16) {
-      unsigned char b = (unsigned char)*r;
+    while (p < end && ascii < 8) {
+      unsigned char b = (unsigned char)*p;
       if (b >= 0x80) {
-        int k = utf8_seq((const unsigned char *)r, (const unsigned char *)end);
-        if (!k) {
-          c->p = r;
+        int n = utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+        if (!n) {
+          c->p = p;
           return pq_json_syntax(c, "invalid UTF-8 in string");
         }
-        r += k;
+        memcpy(o, p, 4); /* room: 32 spare bytes */
+        o += n;
+        p += n;
         ascii = 0;
       } else if (b < 0x20 || b == '"' || b == '\\') {
         break;
       } else {
-        r++;
+        *o++ = b;
+        p++;
         ascii++;
       }
     }
-    if (parq_buf_append(out, p, (size_t)(r - p))) return PARQ_ENOMEM;
-    p = r;
   }
 }
 
+/* First '"' or '\\' in [p, end) (end if none): skipping needs no more. */
+static inline const char *scan_quote(const char *p, const char *end) {
+#if defined(__SSE2__)
+  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+  while (p < end) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+    if (bits) {
+      const char *r = p + __builtin_ctz((unsigned)bits);
+      return r < end ? r : end;
+    }
+    p += 16;
+  }
+  return end;
+#else
+  while (p < end && *p != '"' && *p != '\\') p++;
+  return p;
+#endif
+}
+
+/* Skipped strings (unknown keys, inference) are checked for termination and
+ * escape shape only; their bytes are dropped, so UTF-8 is not validated. */
 parq_status pq_json_skip_string(pq_jctx *c) {
   const char *p = c->p + 1, *end = c->end;
   for (;;) {
-    const char *s = scan_special(p, end);
+    const char *s = scan_quote(p, end);
     if (s >= end) {
       c->p = end;
       return pq_json_syntax(c, "unterminated string");
     }
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"') {
+    if (*s == '"') {
       c->p = s + 1;
       return PARQ_OK;
     }
-    if (ch == '\\') {
-      if (end - s < 2) {
-        c->p = s;
-        return pq_json_syntax(c, "unterminated escape");
-      }
-      p = s + 2;
-      continue;
-    }
-    if (ch < 0x20) {
+    if (end - s < 2) {
       c->p = s;
-      return pq_json_syntax(c, "control character in string");
+      return pq_json_syntax(c, "unterminated escape");
     }
-    p = s + 1; /* non-ASCII: not validated when skipping (the value is dropped) */
+    p = s + 2;
   }
 }
 

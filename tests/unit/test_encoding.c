@@ -477,13 +477,19 @@ TEST(delta_spec_examples) {
   CHECK_OK(pq_delta_decode_i32(ex2, sizeof ex2, o, 0, &used, &e_));
   CHECK(used == sizeof ex2);
   parq_buf_free(&b);
-  /* bit width 33 is invalid for INT32 but fine for INT64 */
+  /* Width 33 in an INT32 column (DuckDB computes deltas in 64 bits): read
+   * as 64-bit and truncated, i.e. 32-bit wrapping. 65 is invalid for both. */
   uint8_t w33[6 + 4 + 33 * 4] = {0x80, 0x01, 0x04, 0x03, 0x00, 0x00, 33, 0, 0, 0};
-  CHECK(pq_delta_decode_i32(w33, sizeof w33, o, 3, &used, &err) == PARQ_ECORRUPT);
-  CHECK(strstr(err.message, "33") != NULL);
+  for (int i = 10; i < (int)sizeof w33; i++) w33[i] = (uint8_t)(i * 37 + 11);
   CHECK_OK(pq_delta_decode_i64(w33, sizeof w33, o64, 3, &used, &e_));
+  CHECK(used == sizeof w33);
+  CHECK_OK(pq_delta_decode_i32(w33, sizeof w33, o, 3, &used, &e_));
+  for (int i = 0; i < 3; i++) CHECK(o[i] == (int32_t)(uint32_t)(uint64_t)o64[i]);
+  CHECK(o64[1] != (int64_t)o[1]); /* the 33rd bit really was set */
   w33[6] = 65;
   CHECK(pq_delta_decode_i64(w33, sizeof w33, o64, 3, &used, &err) == PARQ_ECORRUPT);
+  CHECK(strstr(err.message, "65") != NULL);
+  CHECK(pq_delta_decode_i32(w33, sizeof w33, o, 3, &used, &err) == PARQ_ECORRUPT);
   /* a bad header */
   const uint8_t badhdr[] = {0x80, 0x01, 0x03, 0x05, 0x02};
   CHECK(pq_delta_decode_i32(badhdr, sizeof badhdr, o, 5, &used, &err) == PARQ_ECORRUPT);
@@ -554,6 +560,17 @@ TEST(delta_roundtrip_i32) {
         CHECK(used == b.len);
         parq_buf_free(&b);
       }
+  /* an INT64 stream of 33..64-bit deltas read as INT32 == truncation */
+  for (int bits = 33; bits <= 64; bits += 31) {
+    fill_i64(t, 1000, bits, 0);
+    parq_buf w = PARQ_BUF_INIT;
+    CHECK_OK(pq_delta_encode_i64(t, 1000, &w));
+    CHECK_OK(pq_delta_decode_i32(w.data, w.len, o, 1000, NULL, &e_));
+    int ok = 1;
+    for (int i = 0; i < 1000; i++) ok &= o[i] == (int32_t)(uint32_t)(uint64_t)t[i];
+    CHECK(ok);
+    parq_buf_free(&w);
+  }
   /* alternating extremes: every delta overflows int32 and must wrap */
   int32_t ext[9] = {INT32_MIN, INT32_MAX, INT32_MIN, 0, INT32_MAX, -1, INT32_MIN, 1, INT32_MAX};
   parq_buf b = PARQ_BUF_INIT;

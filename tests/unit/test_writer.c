@@ -142,6 +142,13 @@ static int64_t check_file(const char *path, pq_file_metadata *fm_out, parq_arena
       }
       CHECK(pos == end);
       CHECK(values == m->num_values);
+      if (rg->columns[c].has_column_index) {
+        pq_column_index ci;
+        st = pq_decode_column_index(f + rg->columns[c].column_index_offset,
+                                    (size_t)rg->columns[c].column_index_length, ar, &ci, &e);
+        CHECK(st == PARQ_OK);
+        if (!st) CHECK((int)ci.n_pages == pages);
+      }
       if (rg->columns[c].has_offset_index) {
         pq_offset_index oi;
         st = pq_decode_offset_index(f + rg->columns[c].offset_index_offset,
@@ -212,9 +219,9 @@ TEST(schema_mapping) {
     CHECK(el[13].logical.kind == PQ_LT_UUID && el[13].type_length == 16);
     pq_schema ps;
     CHECK(pq_schema_build(el, n, &ps, &e) == PARQ_OK);
-    if (ps.n_leaves != 8) fprintf(stderr, "schema_build: %s\n", e.message);
-    CHECK(ps.n_leaves == 8);
-    if (ps.n_leaves == 8) {
+    if (ps.n_leaves != 9) fprintf(stderr, "schema_build: %d leaves %s\n", ps.n_leaves, e.message);
+    CHECK(ps.n_leaves == 9);
+    if (ps.n_leaves == 9) {
       CHECK(!strcmp(ps.leaves[5].path, "lst.list.element") && ps.leaves[5].max_def == 2 &&
             ps.leaves[5].max_rep == 1);
       CHECK(ps.leaves[7].max_def == 3 && ps.leaves[7].max_rep == 1);
@@ -370,7 +377,8 @@ static void write_flat(const char *name, parq_write_options *o, int expect_rg) {
   if (st) fprintf(stderr, "%s: %s\n", name, e.message);
   parq_arena ar = PARQ_ARENA_INIT;
   pq_file_metadata fm;
-  CHECK(check_file(path, &fm, &ar, NULL) == N + 300);
+  uint8_t *file = NULL;
+  CHECK(check_file(path, &fm, &ar, &file) == N + 300);
   if (expect_rg > 0) CHECK((int)fm.n_row_groups == expect_rg);
   /* Chunk statistics of i32 (required, no nulls): min -300, max 6693. */
   const pq_column_metadata *m = &fm.row_groups[0].columns[0].meta_data;
@@ -383,6 +391,7 @@ static void write_flat(const char *name, parq_write_options *o, int expect_rg) {
   } else if (o->statistics) {
     CHECK(0);
   }
+  free(file);
   parq_arena_free(&ar);
   if (!getenv("PARQ_WRITER_OUT")) unlink(path);
   free_flat(&fb);
@@ -568,6 +577,10 @@ TEST(errors_and_abort) {
   CHECK(parq_writer_open(path, &fb.schema, &o, &w, &e) == PARQ_EINVAL);
   CHECK(strstr(e.message, "str") != NULL);
   CHECK(w == NULL);
+  co.path = "nope";
+  co.encoding = PARQ_ENC_PLAIN;
+  CHECK(parq_writer_open(path, &fb.schema, &o, &w, &e) == PARQ_EINVAL);
+  CHECK(strstr(e.message, "nope") != NULL);
   o.n_columns = 0;
   CHECK(parq_writer_open(path, &fb.schema, &o, &w, &e) == PARQ_OK);
   /* Wrong column count. */
@@ -616,8 +629,8 @@ TEST(large_strings_and_views) {
   int32_t bi = 0, bo = 2;
   memcpy(views + 24, &bi, 4);
   memcpy(views + 28, &bo, 4);
-  int64_t sizes[] = {30};
-  void *b1[4] = {NULL, dup_mem(views, 48), dup_mem("xx01234567890123456789yyyyyy", 30),
+  int64_t sizes[] = {28};
+  void *b1[4] = {NULL, dup_mem(views, 48), dup_mem("xx01234567890123456789yyyyyy", 28),
                  dup_mem(sizes, 8)};
   CHECK_OK(pq_arrow_array_make(&ch[1], 3, 0, 4, b1, 0, NULL));
   struct ArrowArray b;
@@ -633,10 +646,85 @@ TEST(large_strings_and_views) {
   CHECK_OK(parq_writer_close(w, NULL));
   parq_arena ar = PARQ_ARENA_INIT;
   pq_file_metadata fm;
-  CHECK(check_file(path, &fm, &ar, NULL) == 3);
+  uint8_t *file = NULL;
+  CHECK(check_file(path, &fm, &ar, &file) == 3);
   const pq_statistics *ps = &fm.row_groups[0].columns[1].meta_data.statistics;
   CHECK(ps->has_max_value && ps->max_value.len == 5 && !memcmp(ps->max_value.ptr, "short", 5));
+  free(file);
   parq_arena_free(&ar);
+  if (!getenv("PARQ_WRITER_OUT")) unlink(path);
+  b.release(&b);
+  s.release(&s);
+}
+
+/* Conversions: small ints, unsigned, date64, time32(s), timestamp(s), decimals,
+ * float16, null type, fixed-size list. */
+TEST(type_conversions) {
+  struct ArrowSchema s;
+  schema_init(&s, 11);
+  field(&s, 0, "c", "i8", false);
+  field(&s, 1, "S", "u16", false);
+  field(&s, 2, "tdm", "d64", false);
+  field(&s, 3, "tts", "t32s", false);
+  field(&s, 4, "tss:", "tss", false);
+  field(&s, 5, "d:5,2", "dec5", false);
+  field(&s, 6, "d:12,3", "dec12", false);
+  field(&s, 7, "d:30,4", "dec30", false);
+  field(&s, 8, "e", "half", false);
+  field(&s, 9, "n", "nul", true);
+  CHECK_OK(pq_arrow_schema_init(s.children[10], "+w:2", "fl", 0, 1));
+  CHECK_OK(pq_arrow_schema_init(s.children[10]->children[0], "s", "item", 0, 0));
+  int8_t i8[] = {-128, 0, 127};
+  uint16_t u16[] = {0, 40000, 65535};
+  int64_t d64[] = {-86400000LL - 1, 0, 86400000LL * 365};
+  int32_t t32[] = {0, 3600, 86399};
+  int64_t ts[] = {-1, 0, 1700000000};
+  /* decimal128 little-endian: -12345, 0, 99999 (scale 2) */
+  int64_t dec[6] = {-12345, -1, 0, 0, 99999, 0};
+  uint16_t half[] = {0x3c00, 0xc000, 0x0000}; /* 1.0, -2.0, 0 */
+  int16_t fl[] = {1, 2, 3, 4, 5, 6};
+  struct ArrowArray ch[11], flc;
+  arr_fixed(&ch[0], i8, 1, 3, NULL);
+  arr_fixed(&ch[1], u16, 2, 3, NULL);
+  arr_fixed(&ch[2], d64, 8, 3, NULL);
+  arr_fixed(&ch[3], t32, 4, 3, NULL);
+  arr_fixed(&ch[4], ts, 8, 3, NULL);
+  arr_fixed(&ch[5], dec, 16, 3, NULL);
+  arr_fixed(&ch[6], dec, 16, 3, NULL);
+  arr_fixed(&ch[7], dec, 16, 3, NULL);
+  arr_fixed(&ch[8], half, 2, 3, NULL);
+  CHECK_OK(pq_arrow_array_make(&ch[9], 3, 3, 0, NULL, 0, NULL));
+  arr_fixed(&flc, fl, 2, 6, NULL);
+  void *fb[1] = {NULL};
+  CHECK_OK(pq_arrow_array_make(&ch[10], 3, 0, 1, fb, 1, &flc));
+  struct ArrowArray b;
+  arr_struct(&b, 3, NULL, 11, ch);
+  char path[1200];
+  out_path(path, sizeof path, "types.parquet");
+  parq_writer *w = NULL;
+  parq_error e = {0};
+  CHECK(parq_writer_open(path, &s, NULL, &w, &e) == PARQ_OK);
+  if (w) {
+    int st = parq_writer_write(w, &b, &e);
+    if (st) fprintf(stderr, "%s\n", e.message);
+    CHECK(st == PARQ_OK);
+    CHECK_OK(parq_writer_close(w, NULL));
+    parq_arena ar = PARQ_ARENA_INIT;
+    pq_file_metadata fm;
+    uint8_t *file = NULL;
+    CHECK(check_file(path, &fm, &ar, &file) == 3);
+    if (file) {
+      const pq_statistics *ps = &fm.row_groups[0].columns[2].meta_data.statistics;
+      int32_t mn;
+      memcpy(&mn, ps->min_value.ptr, 4);
+      CHECK(mn == -2); /* floor(-86400001 ms) = day -2 */
+      ps = &fm.row_groups[0].columns[7].meta_data.statistics; /* FLBA(13) big-endian */
+      CHECK(ps->min_value.len == 13 && ps->min_value.ptr[0] == 0xff);
+      CHECK(fm.row_groups[0].columns[1].meta_data.statistics.max_value.ptr[1] == 0xff);
+    }
+    free(file);
+    parq_arena_free(&ar);
+  }
   if (!getenv("PARQ_WRITER_OUT")) unlink(path);
   b.release(&b);
   s.release(&s);
@@ -661,6 +749,7 @@ int main(void) {
   RUN(nested);
   RUN(errors_and_abort);
   RUN(large_strings_and_views);
+  RUN(type_conversions);
   if (!od || !*od) rmdir(out_dir);
   TEST_SUMMARY();
 }
