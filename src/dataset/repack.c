@@ -498,6 +498,8 @@ typedef struct marker {
 
 static uint64_t command_hash(const run *r) { return XXH3_64bits(r->command, strlen(r->command)); }
 
+static int64_t bucket_count(const run *r);
+
 /* Read the pass-1 marker; 0 when absent, stale or unreadable. */
 static int read_marker(run *r, marker *m) {
   char p[4200];
@@ -506,8 +508,9 @@ static int read_marker(run *r, marker *m) {
   if (!f) return 0;
   unsigned long long h = 0;
   unsigned b = 0;
+  /* Fewer buckets than this run's memory limit asks for would not fit: redo. */
   int ok = fscanf(f, "parq-repack-spill 1 %llx %u", &h, &b) == 2 && h == command_hash(r) && b > 0 &&
-           b <= (1u << 20);
+           b <= (1u << 20) && (int64_t)b >= bucket_count(r);
   if (ok) {
     m->b = b;
     m->rows = calloc(b, sizeof *m->rows);
@@ -550,13 +553,23 @@ static parq_status write_marker(run *r, const pq_spill *s) {
   return st;
 }
 
-static parq_status pass1(run *r, marker *m) {
+/* B = ceil(2 * estimated row bytes / memory limit): a bucket loaded in pass 2
+ * then takes about half the limit. Parquet input counts 3x its size
+ * (typical compression ratio). */
+static int64_t bucket_count(const run *r) {
   int64_t est = 0;
   for (size_t i = 0; i < r->in.n; i++)
     est += r->in.v[i].fmt == PQ_FMT_PARQUET ? 3 * r->in.v[i].size : r->in.v[i].size;
   int64_t lim = r->o->memory_limit;
   int64_t nb = (est * 2 + lim - 1) / lim;
-  if (nb < 1) nb = 1;
+  return nb < 1 ? 1 : nb;
+}
+
+static parq_status pass1(run *r, marker *m) {
+  int64_t est = 0;
+  for (size_t i = 0; i < r->in.n; i++) est += r->in.v[i].size;
+  int64_t lim = r->o->memory_limit;
+  int64_t nb = bucket_count(r);
   if (nb > 100000) return parq_err_set(r->err, PARQ_EINVAL, "repack: --memory-limit too small for %lld input bytes", (long long)est);
   size_t flush_at = (size_t)(lim / 4 / nb);
   if (flush_at < 16384) flush_at = 16384;

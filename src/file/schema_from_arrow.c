@@ -149,15 +149,16 @@ static parq_status primitive(sb *b, pq_schema_element *e, const struct ArrowSche
       set_type(e, PQ_INT32);
       e->logical.kind = PQ_LT_TIME;
       e->logical.unit = PQ_UNIT_MILLIS;
-      e->logical.is_adjusted_to_utc = true;
-      e->converted_type = PQ_CT_TIME_MILLIS;
+      /* Arrow times carry no zone: write local time-of-day (DuckDB reads a
+       * UTC-adjusted TIME as TIME WITH TIME ZONE). The legacy TIME_* converted
+       * types imply UTC adjustment, so they are omitted. */
+      e->logical.is_adjusted_to_utc = false;
       break;
     case PQA_TIME64:
       set_type(e, PQ_INT64);
       e->logical.kind = PQ_LT_TIME;
-      e->logical.is_adjusted_to_utc = true;
+      e->logical.is_adjusted_to_utc = false; /* see TIME32 */
       e->logical.unit = t->unit == PQA_NANO ? PQ_UNIT_NANOS : PQ_UNIT_MICROS;
-      if (t->unit != PQA_NANO) e->converted_type = PQ_CT_TIME_MICROS;
       break;
     case PQA_TIMESTAMP:
       set_type(e, PQ_INT64);

@@ -168,6 +168,22 @@ TEST(spill_buckets_round_trip_and_reject_damage) {
   }
   CHECK(total == 300);
   pq_spill_free(&sp);
+  /* More buckets than PQ_SPILL_MAX_OPEN: files are reopened per flush. */
+  CHECK_OK(pq_spill_open(&sp, dir, PQ_SPILL_MAX_OPEN + 44, 16, &err));
+  for (uint64_t i = 0; i < 5000; i++)
+    CHECK_OK(pq_spill_add(&sp, pq_shuffle_key(i, 9), (const uint8_t *)"abcdefgh", 8, &err));
+  CHECK_OK(pq_spill_finish(&sp, 1, &err));
+  total = 0;
+  for (uint32_t b = 0; b < sp.n; b++) {
+    char p[400];
+    pq_spill_bucket_path(dir, b, p, sizeof p);
+    pq_bucket bk;
+    CHECK_OK(pq_bucket_load(p, sp.bytes[b], sp.rows[b], &bk, &err));
+    total += bk.n;
+    pq_bucket_free(&bk);
+  }
+  CHECK(total == 5000);
+  pq_spill_free(&sp);
 }
 
 TEST(manifest_round_trip_and_command_diff) {
