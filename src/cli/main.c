@@ -2,6 +2,7 @@
  * --help), signal setup and the command dispatch table. Adding a command is
  * one file defining a cli_command plus one line in cli_commands[]. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,11 @@ const cli_command *cli_find_command(const char *name) {
 }
 
 int main(int argc, char **argv) {
+  /* Batches and pages are allocated and freed in a steady cycle; keep glibc
+   * from returning those blocks to the kernel each time (mmap/munmap and page
+   * faults were ~20% of convert's profile). Peak memory is unchanged. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc maximum on 64-bit */
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   /* Closed pipes surface as EPIPE from write(2) and are handled quietly. */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, on_signal);

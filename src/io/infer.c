@@ -12,6 +12,7 @@
  * nullable. The sample is not consumed: the reader replays it afterwards. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/io_internal.h"
 
@@ -212,6 +213,7 @@ parq_status pq_jsonl_infer(pq_text_reader *r, struct ArrowSchema *out, parq_erro
   c->err = err;
   c->file = r->path;
   parq_status st = PARQ_OK;
+  r->discard_sample = r->total >= 0 && r->pos == 0 && r->file_off == 0;
   while (rows < r->infer_rows) {
     const char *s;
     size_t n;
@@ -238,6 +240,17 @@ parq_status pq_jsonl_infer(pq_text_reader *r, struct ArrowSchema *out, parq_erro
       break;
     }
     rows++;
+  }
+  if (r->discard_sample) {
+    /* Rewind: the rows are read again for real. */
+    r->discard_sample = false;
+    if (lseek(r->fd, 0, SEEK_SET) != 0) {
+      if (!st) st = parq_err_errno(err, "%s: cannot rewind after schema inference", r->path);
+    } else {
+      r->pos = r->len = 0;
+      r->eof = false;
+      r->file_off = 0;
+    }
   }
   if (!st) {
     /* The top level stays a struct even with no keys at all. */

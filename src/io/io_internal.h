@@ -171,6 +171,7 @@ struct pq_text_reader {
   char *buf;                 /* [pos, len) unconsumed data, then PQ_READ_PAD zeros */
   size_t cap, len, pos, base_cap;
   bool eof;
+  bool discard_sample;       /* inference on a seekable file: drop sampled lines, rewind after */
   int64_t file_off;          /* file offset of buf[0] */
   int64_t total;             /* file size or -1 */
   int64_t lineno;            /* lines consumed so far */

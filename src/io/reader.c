@@ -14,7 +14,9 @@
 
 #define BASE_CAP ((size_t)8 << 20)
 #define MAX_CAP ((size_t)1 << 31)       /* longest single record / sample */
-#define BATCH_BYTES ((size_t)1 << 30)   /* cut batches before int32 offsets overflow */
+/* Cut batches at this much buffered data: bounds memory whatever the row size
+ * (and keeps int32 offsets far from overflow). */
+#define BATCH_BYTES ((size_t)16 << 20)
 
 void pq_text_read_options_init(pq_text_read_options *o) {
   memset(o, 0, sizeof *o);
@@ -35,6 +37,9 @@ static parq_status set_cap(pq_text_reader *r, size_t cap, parq_error *err) {
 
 int pq_reader_fill(pq_text_reader *r, size_t *cur, parq_error *err) {
   if (r->eof) return 0;
+  /* While sampling a seekable file, lines already inspected can go: the file
+   * is re-read from the start afterwards, so the sample need not fit in memory. */
+  if (r->discard_sample && *cur > r->pos) r->pos = *cur;
   if (r->pos > 0) {
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->file_off += (int64_t)r->pos;
