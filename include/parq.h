@@ -279,6 +279,10 @@ typedef struct parq_write_options {
   int64_t cdc_min_bytes;   /* default 256 KiB */
   int64_t cdc_max_bytes;   /* default 1 MiB */
   int cdc_norm_level;      /* default 0 */
+  /* With cdc: also cut row groups by content (default 1): a group closes at
+   * the first record after row_group_rows/2 rows whose key hash matches,
+   * at most 2 x row_group_rows rows (docs/CDC.md). 0: cut by counts only. */
+  int cdc_row_groups;
 } parq_write_options;
 
 PARQ_API void parq_write_options_init(parq_write_options *opt);

@@ -185,6 +185,18 @@ static int build_write_options(const cli_args *a, parq_write_options *wo,
   if ((rc = cli_opt_int64(a, "threads", 1, &threads)) != CLI_OK) return rc;
   if (threads > 1024) return cli_usage_error(a->cmd, "--threads must be at most 1024");
   if (threads) wo->threads = (int)threads;
+  wo->cdc = cli_flag(a, "cdc");
+  if ((rc = cli_opt_size(a, "cdc-min", 0, &wo->cdc_min_bytes)) != CLI_OK) return rc;
+  if ((rc = cli_opt_size(a, "cdc-max", 1, &wo->cdc_max_bytes)) != CLI_OK) return rc;
+  int64_t norm = 0;
+  if ((rc = cli_opt_int64(a, "cdc-norm", -63, &norm)) != CLI_OK) return rc;
+  if (norm > 63) return cli_usage_error(a->cmd, "--cdc-norm must be in -63..63");
+  wo->cdc_norm_level = (int)norm;
+  if ((cli_value(a, "cdc-min") || cli_value(a, "cdc-max") || cli_value(a, "cdc-norm")) && !wo->cdc)
+    return cli_usage_error(a->cmd, "--cdc-min/--cdc-max/--cdc-norm need --cdc");
+  if (wo->cdc && wo->cdc_max_bytes <= wo->cdc_min_bytes)
+    return cli_usage_error(a->cmd, "--cdc-max (%lld) must be larger than --cdc-min (%lld)",
+                           (long long)wo->cdc_max_bytes, (long long)wo->cdc_min_bytes);
 
   size_t n_enc = cli_count(a, "encoding");
   if (n_enc) {
@@ -419,6 +431,10 @@ static const cli_option convert_options[] = {
     {"statistics", 0, "on|off", "write min/max/null-count statistics (default on)"},
     {"encoding", 0, "COL=ENC", "force an encoding for a column, e.g. ts=delta_binary_packed (repeatable)"},
     {"threads", 0, "N", "compress with N threads (output is identical)"},
+    {"cdc", 0, NULL, "content-defined page and row-group boundaries (dedup-friendly; docs/CDC.md)"},
+    {"cdc-min", 0, "SIZE", "CDC minimum chunk, logical bytes (default 256K)"},
+    {"cdc-max", 0, "SIZE", "CDC maximum chunk, logical bytes (default 1M)"},
+    {"cdc-norm", 0, "LEVEL", "CDC normalization level, -3..3 typical (default 0)"},
     {"quiet", 'q', NULL, "no progress or summary on stderr"},
 };
 

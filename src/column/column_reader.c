@@ -470,6 +470,12 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       nv = cnt;
     }
     if (!st) st = decode_values(c, encoding, vals, vlen, nv, b, err);
+    if (!st && leaf->max_rep > 0) {
+      const uint16_t *rv = (const uint16_t *)(b->rep.data + b->rep.len);
+      int64_t starts = 0;
+      for (int64_t i = 0; i < n; i++) starts += rv[i] == 0;
+      c->pending_starts += starts;
+    }
     if (!st) {
       if (have_levels) {
         if (leaf->max_def > 0) b->def.len += (size_t)n * 2;
@@ -494,11 +500,10 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
 static int64_t pending_records(const pq_column_cursor *c, bool at_end) {
   const pq_leaf_batch *b = &c->pending;
   if (c->leaf->max_rep == 0) return b->n_levels;
-  const uint16_t *rep = (const uint16_t *)b->rep.data;
-  int64_t r = 0;
-  for (int64_t i = 1; i < b->n_levels; i++) r += rep[i] == 0;
-  if (b->n_levels > 0 && at_end) r++;
-  return r;
+  /* pending always begins at a record start, so every start but the last
+   * closes a record; the last closes only at the end of the chunk. */
+  if (b->n_levels == 0) return 0;
+  return c->pending_starts - 1 + (at_end ? 1 : 0);
 }
 
 /* Level index where record n starts (n < total records), or n_levels. */
@@ -541,6 +546,7 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     *out = *p;
     *p = tmp;
     pq_leaf_batch_reset(p);
+    c->pending_starts = 0;
     out->n_records = take;
     c->rows_done += take;
     *got = take;
@@ -582,6 +588,7 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
   out->n_records = take;
   p->n_levels -= L;
   p->n_values -= V;
+  if (c->leaf->max_rep > 0) c->pending_starts -= take;
   c->rows_done += take;
   *got = take;
   return PARQ_OK;

@@ -58,7 +58,7 @@ typedef struct pq_column_cursor {
   const pq_offset_index *oi; /* optional: lets skip() jump over whole pages */
 
   pq_leaf_batch pending; /* decoded but not yet taken */
-  int64_t pending_complete; /* records in pending known to be complete */
+  int64_t pending_starts;   /* positions with rep level 0 in pending (record starts) */
   int width;             /* fixed value width in bytes (0 = byte array) */
 } pq_column_cursor;
 

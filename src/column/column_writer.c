@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "column/cdc.h"
 #include "column/values.h"
 #include "util/error.h"
 
@@ -57,15 +58,14 @@ static parq_status offs_start(pq_column_writer *w) {
 }
 
 static void chunk_clear(pq_column_writer *w) {
-  parq_buf_clear(&w->pages);
-  parq_buf_clear(&w->dict_page);
+  pq_page_tasks_free(w); /* detached chunks took theirs: normally none left */
   parq_buf_clear(&w->pinfo);
   parq_arena_free(&w->arena);
   pq_stats_reset(&w->cst);
   if (w->dict) pq_dict_reset(w->dict);
   w->dict_active = w->c.dictionary;
   w->dict_used = false;
-  w->ch_values = w->ch_rows = w->ch_uncomp = w->ch_comp = 0;
+  w->ch_values = w->ch_rows = w->ch_raw = 0;
   memset(w->enc_pages, 0, sizeof w->enc_pages);
 }
 
@@ -100,6 +100,17 @@ parq_status pq_column_writer_new(const pq_col_config *c, pq_column_writer **out,
     pq_column_writer_free(w);
     return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   }
+  if (c->cdc) {
+    pq_cdc_params cp;
+    parq_status st = pq_cdc_params_make(c->cdc_min, c->cdc_max, c->cdc_norm, &cp, err);
+    if (st == PARQ_OK && !(w->cdc = malloc(sizeof *w->cdc)))
+      st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    if (st != PARQ_OK) {
+      pq_column_writer_free(w);
+      return st;
+    }
+    pq_cdc_init(w->cdc, &cp);
+  }
   chunk_clear(w);
   page_clear(w);
   if (offs_start(w) != PARQ_OK) {
@@ -113,14 +124,16 @@ parq_status pq_column_writer_new(const pq_col_config *c, pq_column_writer **out,
 void pq_column_writer_free(pq_column_writer *w) {
   if (!w) return;
   parq_buf *bufs[] = {&w->def, &w->rep, &w->vals, &w->offs, &w->idx, &w->stage, &w->stage_offs,
-                      &w->pages, &w->dict_page, &w->pinfo, &w->lv, &w->body, &w->comp,
-                      &w->enc, &w->tmp, &w->hdr};
+                      &w->ptasks, &w->pinfo, &w->lv, &w->comp, &w->enc, &w->tmp};
+  pq_page_tasks_free(w);
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) parq_buf_free(bufs[i]);
   pq_stats_free(&w->pst);
   pq_stats_free(&w->cst);
   pq_dict_free(w->dict);
   pq_codec_ctx_free(w->cctx);
   parq_arena_free(&w->arena);
+  pq_cdc_free(w->cdc);
+  free(w->cdc);
   free(w);
 }
 
@@ -137,8 +150,10 @@ static int64_t page_estimate(const pq_column_writer *w) {
 }
 
 int64_t pq_column_writer_buffered(const pq_column_writer *w) {
-  int64_t d = w->dict_active ? (int64_t)pq_dict_plain_bytes(w->dict) : (int64_t)w->dict_page.len;
-  return (int64_t)w->pages.len + d + page_estimate(w);
+  /* Uncompressed, so the row-group cut never depends on compression results. */
+  bool has_dict = w->dict && (w->dict_active || w->dict_used);
+  int64_t d = has_dict ? (int64_t)pq_dict_plain_bytes(w->dict) : 0;
+  return w->ch_raw + d + page_estimate(w);
 }
 
 static inline int bin_cmp(pq_sort_order o, const uint8_t *a, size_t al, const uint8_t *b,
@@ -237,7 +252,7 @@ parq_status pq_column_writer_cut_page(pq_column_writer *w, parq_error *err) {
   return PARQ_OK;
 }
 
-parq_status pq_column_writer_write(pq_column_writer *w, const pq_leaf_batch *b, parq_error *err) {
+static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, parq_error *err) {
   const uint16_t *def = b->def, *rep = b->rep;
   const size_t n = b->n_levels;
   const uint16_t maxd = (uint16_t)w->c.max_def;
@@ -330,7 +345,47 @@ parq_status pq_column_writer_write_rest(pq_column_writer *w, const pq_leaf_batch
   r.n_values = b->n_values - vi;
   if (r.idx) r.idx += vi;
   else r.first += (int64_t)vi;
-  return pq_column_writer_write(w, &r, err);
+  return write_levels(w, &r, err);
+}
+
+/* Levels [l0, l1) with values from v0 of b, as a batch of its own. */
+static pq_leaf_batch sub_batch(const pq_leaf_batch *b, size_t l0, size_t l1, size_t v0,
+                               size_t v1) {
+  pq_leaf_batch r = *b;
+  r.n_levels = l1 - l0;
+  if (r.def) r.def += l0;
+  if (r.rep) r.rep += l0;
+  r.n_values = v1 - v0;
+  if (r.idx) r.idx += v0;
+  else r.first += (int64_t)v0;
+  return r;
+}
+
+parq_status pq_column_writer_write(pq_column_writer *w, const pq_leaf_batch *b, parq_error *err) {
+  if (!w->cdc) return write_levels(w, b, err);
+  /* CDC: close the page at every content-defined boundary; the value that
+   * triggered it opens the next page. */
+  size_t n_cuts = 0;
+  parq_status st = pq_cdc_scan(w->cdc, b, w->phys, w->width, w->c.max_def, &n_cuts, err);
+  if (st != PARQ_OK) {
+    parq_err_prefix(err, "column '%s'", w->c.path);
+    return st;
+  }
+  const size_t *cuts = (const size_t *)w->cdc->cuts.data;
+  size_t l0 = 0, v0 = 0;
+  for (size_t k = 0; k < n_cuts; k++) {
+    size_t l1 = cuts[2 * k], v1 = cuts[2 * k + 1];
+    if (l1 > l0) {
+      pq_leaf_batch r = sub_batch(b, l0, l1, v0, v1);
+      PARQ_TRY(write_levels(w, &r, err));
+    }
+    PARQ_TRY(pq_column_writer_cut_page(w, err));
+    l0 = l1;
+    v0 = v1;
+  }
+  if (l0 == 0) return write_levels(w, b, err);
+  pq_leaf_batch r = sub_batch(b, l0, b->n_levels, v0, b->n_values);
+  return r.n_levels ? write_levels(w, &r, err) : PARQ_OK;
 }
 
 parq_status pq_column_writer_finish_chunk(pq_column_writer *w, parq_error *err) {
@@ -339,16 +394,9 @@ parq_status pq_column_writer_finish_chunk(pq_column_writer *w, parq_error *err) 
   return PARQ_OK;
 }
 
-void pq_column_writer_chunk_parts(const pq_column_writer *w, const uint8_t **p1, size_t *n1,
-                                  const uint8_t **p2, size_t *n2) {
-  *p1 = w->dict_page.data;
-  *n1 = w->dict_page.len;
-  *p2 = w->pages.data;
-  *n2 = w->pages.len;
-}
-
 void pq_column_writer_chunk_reset(pq_column_writer *w) {
   chunk_clear(w);
+  if (w->cdc) pq_cdc_reset(w->cdc); /* one chunker per column chunk */
   page_clear(w);
   (void)offs_start(w); /* the buffer already holds >= 4 bytes: cannot fail */
 }

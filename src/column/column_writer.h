@@ -29,6 +29,10 @@ typedef struct pq_col_config {
   int page_version;          /* 1 or 2 */
   int64_t page_bytes, page_rows, dict_page_bytes, stats_truncate;
   bool write_crc;
+  /* Content-defined page boundaries (cdc.h); cdc_params validated by the caller. */
+  bool cdc;
+  int64_t cdc_min, cdc_max;
+  int cdc_norm;
 } pq_col_config;
 
 typedef struct pq_column_writer pq_column_writer;
@@ -44,21 +48,39 @@ parq_status pq_column_writer_write(pq_column_writer *w, const pq_leaf_batch *b, 
 /* Close the current page now (no-op when empty). Callers must call it only
  * between records; CDC uses it to force a page boundary before a value. */
 parq_status pq_column_writer_cut_page(pq_column_writer *w, parq_error *err);
-/* Bytes buffered for the current chunk (pages so far + estimate of the open page). */
+/* Bytes of the current chunk: uncompressed encoded page bodies so far, the
+ * dictionary's PLAIN size and an estimate of the open page. Deliberately not
+ * compressed sizes, so row-group cuts do not depend on compression (which may
+ * still be running in the background). */
 int64_t pq_column_writer_buffered(const pq_column_writer *w);
+/* Compress pages on this pool from now on (NULL: inline, the default). */
+void pq_column_writer_set_pool(pq_column_writer *w, struct pq_wpool *pool);
 
-/* Finish the chunk (flush the open page, build the dictionary page). Then the
- * chunk is: pq_column_writer_chunk_parts() bytes written in order at file
- * offset `file_offset`, described by pq_column_writer_chunk_meta(). */
+/* A finished column chunk detached from its writer: its pages (possibly still
+ * being compressed on the pool) and what placing it in the file needs. */
+typedef struct pq_wchunk {
+  struct pq_page_task *dict;     /* dictionary page or NULL */
+  struct pq_page_task **pages;   /* data pages in order */
+  struct pq_wpage *pinfo;        /* per data page: first row (offset index) */
+  size_t n_pages;
+  parq_arena arena;              /* page statistics the page headers point into */
+  int64_t raw_bytes;             /* uncompressed bodies (estimate until placed) */
+} pq_wchunk;
+
+/* Finish the chunk (flush the open page, build the dictionary page). */
 parq_status pq_column_writer_finish_chunk(pq_column_writer *w, parq_error *err);
-void pq_column_writer_chunk_parts(const pq_column_writer *w, const uint8_t **p1, size_t *n1,
-                                  const uint8_t **p2, size_t *n2);
-/* Fill the ColumnChunk (arena-allocated parts) for a chunk stored at
- * file_offset, and append its encoded ColumnIndex / OffsetIndex to ci / oi
- * (ci untouched when no page has statistics). *has_ci says whether a column
- * index was written. Then resets the writer for the next row group. */
-parq_status pq_column_writer_chunk_meta(pq_column_writer *w, int64_t file_offset, parq_arena *a,
-                                        pq_column_chunk *out, parq_buf *ci, bool *has_ci,
-                                        parq_buf *oi, parq_error *err);
+/* Fill what of the ColumnChunk does not depend on compression (arena-allocated
+ * parts), append its encoded ColumnIndex to ci (untouched when no page has
+ * statistics; *has_ci says whether one was written), move the pages into *ch
+ * and reset the writer for the next row group. */
+parq_status pq_column_writer_detach(pq_column_writer *w, parq_arena *a, pq_column_chunk *out,
+                                    bool *has_ci, parq_buf *ci, pq_wchunk *ch, parq_error *err);
+/* Once every page of ch is done (pq_wpool_wait, or inline): check the pages'
+ * results, complete `out` for a chunk stored at file_offset (offsets, sizes)
+ * and append its encoded OffsetIndex to oi. The chunk's bytes are then the
+ * `out` buffers of ch->dict and ch->pages[] in order. */
+parq_status pq_wchunk_place(const pq_wchunk *ch, int64_t file_offset, pq_column_chunk *out,
+                            parq_buf *oi, parq_error *err);
+void pq_wchunk_free(pq_wchunk *ch);
 
 #endif

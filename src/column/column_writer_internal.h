@@ -5,12 +5,12 @@
 #define PARQ_COLUMN_WRITER_INTERNAL_H
 #include "codec/codec.h"
 #include "column/column_writer.h"
+#include "column/wpool.h"
 #include "encoding/encoding.h"
 
-/* One written data page, for the page index. */
+/* One data page, for the page index. Its offset and size are known only once
+ * the page is compressed (see pq_wchunk_place). */
 typedef struct pq_wpage {
-  int64_t offset;           /* within the chunk's data pages */
-  int32_t size;             /* header + stored body */
   int64_t first_row;        /* within the row group */
   int64_t null_count;
   bool null_page;           /* no non-null value */
@@ -34,14 +34,18 @@ struct pq_column_writer {
   size_t pg_levels, pg_values, pg_rows, pg_nulls;
   pq_stats pst, cst;        /* page and chunk statistics */
   /* chunk */
-  parq_buf pages, dict_page;
+  parq_buf ptasks;          /* pq_page_task* of the data pages, in order (wpool.h) */
+  pq_page_task *dict_task;  /* the dictionary page, once written */
   parq_buf pinfo;           /* pq_wpage array */
   parq_arena arena;         /* exported page statistics */
-  int64_t ch_values, ch_rows, ch_uncomp, ch_comp;
+  int64_t ch_values, ch_rows;
+  int64_t ch_raw;           /* uncompressed page bodies so far (for row_group_bytes) */
   int32_t enc_pages[10];    /* data pages per encoding */
   /* scratch */
-  parq_buf lv, body, comp, enc, tmp, hdr;
-  pq_codec_ctx *cctx;
+  parq_buf lv, comp, enc, tmp;
+  pq_codec_ctx *cctx;       /* inline compression (no pool) */
+  pq_wpool *pool;           /* background compression, NULL = inline */
+  struct pq_cdc *cdc;       /* content-defined page cuts, NULL when off (cdc.h) */
 };
 
 parq_status pq_page_flush(pq_column_writer *w, parq_error *err);
@@ -49,5 +53,7 @@ parq_status pq_page_write_dict(pq_column_writer *w, parq_error *err);
 parq_status pq_column_writer_write_rest(pq_column_writer *w, const pq_leaf_batch *b, size_t li,
                                         size_t vi, parq_error *err);
 void pq_column_writer_chunk_reset(pq_column_writer *w);
+/* Free the chunk's page tasks (the pool must not hold any of them). */
+void pq_page_tasks_free(pq_column_writer *w);
 
 #endif

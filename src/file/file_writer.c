@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "codec/codec.h"
+#include "column/cdc.h"
 #include "column/column_writer.h"
 #include "column/shred.h"
 #include "file/schema.h"
@@ -53,6 +54,11 @@ struct parq_writer {
   uint32_t n_kv;
   const char *created_by;
   parq_error fail;             /* first error; the writer refuses work after it */
+  /* Content-defined row-group cuts (cdc && cdc_row_groups; see parq.h). */
+  bool cdc_rg;
+  uint64_t rg_hash, rg_mask;
+  int64_t rg_min_rows, rg_max_rows;
+  parq_buf rg_scratch;
 };
 
 void parq_write_options_init(parq_write_options *o) {
@@ -75,6 +81,7 @@ void parq_write_options_init(parq_write_options *o) {
   o->threads = 1;
   o->cdc_min_bytes = 256LL << 10;
   o->cdc_max_bytes = 1LL << 20;
+  o->cdc_row_groups = 1;
 }
 
 /* ---------------------------------------------------------------- file I/O */
@@ -161,6 +168,10 @@ static void resolve_column(const parq_writer *w, const pq_leaf *leaf, const char
   c->dict_page_bytes = o->dictionary_page_bytes > 0 ? o->dictionary_page_bytes : (1LL << 20);
   c->stats_truncate = o->stats_truncate;
   c->write_crc = o->write_crc != 0;
+  c->cdc = o->cdc != 0;
+  c->cdc_min = o->cdc_min_bytes;
+  c->cdc_max = o->cdc_max_bytes;
+  c->cdc_norm = o->cdc_norm_level;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -178,6 +189,7 @@ static void writer_free(parq_writer *w) {
   parq_buf_free(&w->ci_all);
   parq_buf_free(&w->oi_all);
   parq_buf_free(&w->idx);
+  parq_buf_free(&w->rg_scratch);
   free(w->rgs);
   parq_arena_free(&w->arena);
   free(w->path);
@@ -237,6 +249,20 @@ parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
   }
   if (o->row_group_rows <= 0) o->row_group_rows = 1048576;
   if (o->row_group_bytes <= 0) o->row_group_bytes = 128LL << 20;
+  if (o->cdc) {
+    pq_cdc_params cp;
+    st = pq_cdc_params_make(o->cdc_min_bytes, o->cdc_max_bytes, o->cdc_norm_level, &cp, err);
+    if (st != PARQ_OK) goto fail;
+    if (o->cdc_row_groups) {
+      /* Armed after half the target; a match every ~target/2 records on average. */
+      w->cdc_rg = true;
+      w->rg_min_rows = o->row_group_rows / 2;
+      w->rg_max_rows = o->row_group_rows > INT64_MAX / 2 ? INT64_MAX : 2 * o->row_group_rows;
+      int bits = 0;
+      for (int64_t t = w->rg_min_rows; t > 1; t >>= 1) bits++;
+      w->rg_mask = bits ? ~UINT64_C(0) << (64 - bits) : 0;
+    }
+  }
   w->path = strdup(path);
   if (!w->path) { st = parq_err_set(err, PARQ_ENOMEM, "out of memory"); goto fail; }
   /* Schema: Arrow -> SchemaElements -> tree (leaf paths/levels) + write plan. */
@@ -403,6 +429,18 @@ static int64_t buffered(const parq_writer *w) {
   return b;
 }
 
+/* Bytes per PLAIN value of a fixed-width leaf (BOOLEAN: 1), 0 for BYTE_ARRAY. */
+static int phys_width(const pq_schema_element *e) {
+  switch (e->type) {
+    case PQ_BOOLEAN: return 1;
+    case PQ_INT32: case PQ_FLOAT: return 4;
+    case PQ_INT64: case PQ_DOUBLE: return 8;
+    case PQ_INT96: return 12;
+    case PQ_FIXED_LEN_BYTE_ARRAY: return e->type_length;
+    default: return 0;
+  }
+}
+
 parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch, parq_error *err) {
   if (!w) return parq_err_set(err, PARQ_EINVAL, "writer is NULL");
   if (w->fail.code) return refuse(w, err);
@@ -411,9 +449,31 @@ parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch, pa
   int64_t row = 0, n = batch->length;
   while (row < n) {
     /* Pieces end at row-group boundaries; bounded so byte limits are checked often. */
-    int64_t take = w->opt.row_group_rows - w->rg_rows;
+    int64_t limit = w->cdc_rg ? w->rg_max_rows : w->opt.row_group_rows;
+    int64_t take = limit - w->rg_rows;
     if (take > n - row) take = n - row;
     if (take > 65536) take = 65536;
+    bool cut_here = false;
+    if (w->cdc_rg) {
+      /* Content-defined row-group end: the first record past the arming point
+       * whose key hash (the first column's bytes) matches the mask. */
+      int64_t arm = (w->rg_rows >= w->rg_min_rows ||
+                     buffered(w) >= w->opt.row_group_bytes / 2) ? 0 : w->rg_min_rows - w->rg_rows;
+      pq_leaf_batch lb;
+      int64_t cut = -1;
+      parq_status st = pq_shred_leaf(&w->plan, 0, batch, row, take, &w->scratch, &lb, err);
+      if (st == PARQ_OK)
+        st = pq_cdc_record_cut(&w->rg_hash, &lb, w->cfg[0].elem->type, phys_width(w->cfg[0].elem),
+                               w->cfg[0].max_def, arm, w->rg_mask, &w->rg_scratch, &cut, err);
+      if (st != PARQ_OK) {
+        parq_err_prefix(err, "%s", w->path);
+        return failed(w, st, err);
+      }
+      if (cut > 0) {
+        take = cut;
+        cut_here = true;
+      }
+    }
     for (int i = 0; i < w->n_leaves; i++) {
       pq_leaf_batch lb;
       parq_status st = pq_shred_leaf(&w->plan, i, batch, row, take, &w->scratch, &lb, err);
@@ -425,7 +485,9 @@ parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch, pa
     }
     w->rg_rows += take;
     row += take;
-    if (w->rg_rows >= w->opt.row_group_rows || buffered(w) >= w->opt.row_group_bytes) {
+    int64_t byte_cap = w->opt.row_group_bytes;
+    if (w->cdc_rg) byte_cap = byte_cap > INT64_MAX / 2 ? INT64_MAX : 2 * byte_cap;
+    if (cut_here || w->rg_rows >= limit || buffered(w) >= byte_cap) {
       parq_status st = flush_rg(w, err);
       if (st != PARQ_OK) return failed(w, st, err);
     }

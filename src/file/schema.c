@@ -82,8 +82,65 @@ static parq_status parse_children(builder *b, pq_node *n, const pq_schema_elemen
 /* Element node for a repeated element R (of a LIST, or bare): R itself as a
  * required struct/primitive at R's levels. */
 static parq_status parse_repeated_as_element(builder *b, pq_node *list, const pq_schema_element *r,
+                                             int16_t def, int16_t rep, int depth, pq_node **out);
+
+/* A LIST/MAP-annotated group whose single child (at b->pos) is repeated. */
+static bool list_like(const builder *b, const pq_schema_element *e) {
+  bool group = e->has_num_children && e->num_children > 0;
+  return group && (is_list_annotated(e) || is_map_annotated(e)) && e->num_children == 1 && b->pos < b->n &&
+         b->elems[b->pos].has_repetition && b->elems[b->pos].repetition == PQ_REPEATED;
+}
+
+/* Parse a list-like group e (already consumed) as a LIST or MAP node present
+ * at definition level mydef. */
+static parq_status parse_list_like(builder *b, pq_node *parent, const pq_schema_element *e, int16_t mydef,
+                                   int16_t rep, bool nullable, int depth, pq_node **out) {
+  const pq_schema_element *r = &b->elems[b->pos];
+  bool r_group = r->has_num_children && r->num_children > 0;
+  pq_node *n = new_node(b, PQ_NODE_LIST, e, parent);
+  if (!n) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");
+  n->def_level = mydef;
+  n->rep_level = rep;
+  n->nullable = nullable;
+  n->rep_def_level = (int16_t)(mydef + 1);
+  n->list_rep_level = (int16_t)(rep + 1);
+  n->leaf_begin = b->n_leaves;
+  n->children = parq_arena_calloc(&b->s->arena, 2, sizeof(pq_node *));
+  if (!n->children) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");
+  n->n_children = 1;
+  b->pos++; /* consume r */
+  int16_t rdef = n->rep_def_level, rrep = n->list_rep_level;
+  if (is_map_annotated(e) && r_group && r->num_children == 2) {
+    n->kind = PQ_NODE_MAP;
+    n->n_children = 2;
+    PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[0]));
+    PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[1]));
+  } else {
+    bool legacy_elem = !r_group || r->num_children != 1 || !strcmp(r->name ? r->name : "", "array");
+    if (!legacy_elem && r->name) {
+      char tuple[512];
+      snprintf(tuple, sizeof tuple, "%s_tuple", e->name);
+      if (!strcmp(r->name, tuple)) legacy_elem = true;
+    }
+    /* A MAP with a key-only repeated group reads as a list of structs. */
+    if (is_map_annotated(e) && r_group) legacy_elem = true;
+    if (legacy_elem) {
+      PARQ_TRY(parse_repeated_as_element(b, n, r, rdef, rrep, depth + 1, &n->children[0]));
+    } else {
+      PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[0]));
+    }
+  }
+  n->leaf_end = b->n_leaves;
+  *out = n;
+  return PARQ_OK;
+}
+
+static parq_status parse_repeated_as_element(builder *b, pq_node *list, const pq_schema_element *r,
                                              int16_t def, int16_t rep, int depth, pq_node **out) {
   bool group = r->has_num_children && r->num_children > 0 && !r->has_type;
+  /* A repeated element that is itself LIST/MAP-annotated (legacy 2-level
+   * nesting, e.g. old_list_structure.parquet) is a required list. */
+  if (group && list_like(b, r)) return parse_list_like(b, list, r, def, rep, false, depth + 1, out);
   pq_node *el = new_node(b, group ? PQ_NODE_STRUCT : PQ_NODE_PRIMITIVE, r, list);
   if (!el) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");
   el->def_level = def;
@@ -138,47 +195,8 @@ static parq_status parse(builder *b, pq_node *parent, int16_t def, int16_t rep, 
   }
 
   int16_t mydef = (int16_t)(def + (repn == PQ_OPTIONAL));
-  if (group && (is_list_annotated(e) || is_map_annotated(e)) && e->num_children == 1 &&
-      b->pos < b->n && b->elems[b->pos].has_repetition && b->elems[b->pos].repetition == PQ_REPEATED) {
-    const pq_schema_element *r = &b->elems[b->pos];
-    bool r_group = r->has_num_children && r->num_children > 0;
-    pq_node *n = new_node(b, PQ_NODE_LIST, e, parent);
-    if (!n) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");
-    n->def_level = mydef;
-    n->rep_level = rep;
-    n->nullable = repn == PQ_OPTIONAL;
-    n->rep_def_level = (int16_t)(mydef + 1);
-    n->list_rep_level = (int16_t)(rep + 1);
-    n->leaf_begin = b->n_leaves;
-    n->children = parq_arena_calloc(&b->s->arena, 2, sizeof(pq_node *));
-    if (!n->children) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");
-    n->n_children = 1;
-    b->pos++; /* consume r */
-    int16_t rdef = n->rep_def_level, rrep = n->list_rep_level;
-    if (is_map_annotated(e) && r_group && r->num_children == 2) {
-      n->kind = PQ_NODE_MAP;
-      n->n_children = 2;
-      PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[0]));
-      PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[1]));
-    } else {
-      bool legacy_elem = !r_group || r->num_children != 1 || !strcmp(r->name ? r->name : "", "array");
-      if (!legacy_elem && r->name) {
-        char tuple[512];
-        snprintf(tuple, sizeof tuple, "%s_tuple", e->name);
-        if (!strcmp(r->name, tuple)) legacy_elem = true;
-      }
-      /* A MAP with a key-only repeated group reads as a list of structs. */
-      if (is_map_annotated(e) && r_group) legacy_elem = true;
-      if (legacy_elem) {
-        PARQ_TRY(parse_repeated_as_element(b, n, r, rdef, rrep, depth + 1, &n->children[0]));
-      } else {
-        PARQ_TRY(parse(b, n, rdef, rrep, depth + 1, true, &n->children[0]));
-      }
-    }
-    n->leaf_end = b->n_leaves;
-    *out = n;
-    return PARQ_OK;
-  }
+  if (list_like(b, e))
+    return parse_list_like(b, parent, e, mydef, rep, repn == PQ_OPTIONAL, depth, out);
 
   pq_node *n = new_node(b, group ? PQ_NODE_STRUCT : PQ_NODE_PRIMITIVE, e, parent);
   if (!n) return parq_err_set(b->err, PARQ_ENOMEM, "schema: out of memory");

@@ -1,0 +1,219 @@
+/* wpool.c — page compression tasks and the worker pool (see wpool.h).
+ *
+ * One mutex guards the FIFO queue and every queued task's `done` flag; a
+ * worker fills a task's results before marking it done under the lock, so a
+ * thread that sees done (under the lock) sees the results. Each thread has its
+ * own codec context and scratch buffer. */
+#include "column/wpool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/crc32.h"
+#include "util/error.h"
+
+#define MAX_QUEUED_PER_THREAD 8
+#define MAX_QUEUED_BYTES_PER_THREAD (8u << 20)
+
+pq_page_task *pq_page_task_new(void) { return calloc(1, sizeof(pq_page_task)); }
+
+void pq_page_task_free(pq_page_task *t) {
+  if (!t) return;
+  parq_buf_free(&t->raw);
+  parq_buf_free(&t->out);
+  free(t);
+}
+
+parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scratch) {
+  parq_status st = PARQ_OK;
+  const uint8_t *body = t->raw.data + t->keep, *stored = body;
+  size_t bn = t->raw.len - t->keep, sn = bn;
+  if (t->codec != PARQ_CODEC_UNCOMPRESSED) {
+    parq_buf_clear(scratch);
+    st = pq_compress(cctx, t->codec, t->level, body, bn, scratch, &t->err);
+    if (st != PARQ_OK) {
+      parq_err_prefix(&t->err, "column '%s'", t->path);
+      goto out;
+    }
+    stored = scratch->data;
+    sn = scratch->len;
+  }
+  if (t->keep + sn > INT32_MAX) {
+    st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': compressed page too large", t->path);
+    goto out;
+  }
+  t->h.compressed_page_size = (int32_t)(t->keep + sn);
+  if (t->crc) {
+    uint32_t crc = parq_crc32(0, t->raw.data, t->keep);
+    if (sn) crc = parq_crc32(crc, stored, sn);
+    t->h.has_crc = true;
+    t->h.crc = (int32_t)crc;
+  }
+  parq_buf_clear(&t->out);
+  if (pq_encode_page_header(&t->h, &t->out) != PARQ_OK ||
+      parq_buf_reserve(&t->out, t->keep + sn) != PARQ_OK) {
+    st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': out of memory", t->path);
+    goto out;
+  }
+  t->hdr_len = t->out.len;
+  if (t->keep) parq_buf_put(&t->out, t->raw.data, t->keep);
+  if (sn) parq_buf_put(&t->out, stored, sn);
+out:
+  parq_buf_free(&t->raw); /* the uncompressed body is not needed any more */
+  t->st = st;
+  if (st == PARQ_OK) t->err.code = PARQ_OK;
+  return st;
+}
+
+/* ------------------------------------------------------------------ pool */
+
+typedef struct worker {
+  pq_wpool *pool;
+  pthread_t tid;
+  pq_codec_ctx *cctx;
+  parq_buf scratch;
+} worker;
+
+struct pq_wpool {
+  pthread_mutex_t mu;
+  pthread_cond_t work;     /* queue became non-empty, or stop */
+  pthread_cond_t done;     /* some task finished */
+  pq_page_task *head, *tail;
+  size_t queued, queued_bytes;
+  bool stop;
+  int n, started;
+  worker *w;
+  worker self;             /* the submitting thread's context (it helps while waiting) */
+};
+
+/* Under the lock: take the oldest queued task, or NULL. */
+static pq_page_task *pop(pq_wpool *p) {
+  pq_page_task *t = p->head;
+  if (!t) return NULL;
+  p->head = t->next;
+  if (!p->head) p->tail = NULL;
+  t->next = NULL;
+  p->queued--;
+  p->queued_bytes -= t->raw.len;
+  return t;
+}
+
+/* Run t outside the lock, then mark it done. Called with the lock held. */
+static void run_locked(pq_wpool *p, worker *wk, pq_page_task *t) {
+  pthread_mutex_unlock(&p->mu);
+  (void)pq_page_task_run(t, wk->cctx, &wk->scratch);
+  pthread_mutex_lock(&p->mu);
+  t->done = true;
+  pthread_cond_broadcast(&p->done);
+}
+
+static void *worker_main(void *arg) {
+  worker *wk = arg;
+  pq_wpool *p = wk->pool;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->stop && !p->head) pthread_cond_wait(&p->work, &p->mu);
+    if (p->stop) break;
+    run_locked(p, wk, pop(p));
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+parq_status pq_wpool_new(int n, pq_wpool **out, parq_error *err) {
+  *out = NULL;
+  if (n < 1) n = 1;
+  pq_wpool *p = calloc(1, sizeof *p);
+  if (!p) return parq_err_set(err, PARQ_ENOMEM, "compression pool: out of memory");
+  p->n = n;
+  p->w = calloc((size_t)n, sizeof *p->w);
+  p->self.cctx = pq_codec_ctx_new();
+  if (!p->w || !p->self.cctx) {
+    pq_codec_ctx_free(p->self.cctx);
+    free(p->w);
+    free(p);
+    return parq_err_set(err, PARQ_ENOMEM, "compression pool: out of memory");
+  }
+  p->self.pool = p;
+  if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->work, NULL) != 0 ||
+      pthread_cond_init(&p->done, NULL) != 0) {
+    /* glibc's init cannot fail for default attributes; treat it as fatal anyway. */
+    pq_codec_ctx_free(p->self.cctx);
+    free(p->w);
+    free(p);
+    return parq_err_set(err, PARQ_EINTERNAL, "compression pool: cannot create a lock");
+  }
+  for (int i = 0; i < n; i++) {
+    worker *wk = &p->w[i];
+    wk->pool = p;
+    wk->cctx = pq_codec_ctx_new();
+    if (!wk->cctx) {
+      pq_wpool_free(p);
+      return parq_err_set(err, PARQ_ENOMEM, "compression pool: out of memory");
+    }
+    if (pthread_create(&wk->tid, NULL, worker_main, wk) != 0) {
+      pq_codec_ctx_free(wk->cctx);
+      wk->cctx = NULL;
+      pq_wpool_free(p);
+      return parq_err_set(err, PARQ_EIO, "compression pool: cannot start thread %d of %d", i + 1,
+                          n);
+    }
+    p->started++;
+  }
+  *out = p;
+  return PARQ_OK;
+}
+
+void pq_wpool_free(pq_wpool *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mu);
+  p->stop = true;
+  pthread_cond_broadcast(&p->work);
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->started; i++) pthread_join(p->w[i].tid, NULL);
+  for (int i = 0; i < p->n; i++) {
+    pq_codec_ctx_free(p->w[i].cctx);
+    parq_buf_free(&p->w[i].scratch);
+  }
+  pq_codec_ctx_free(p->self.cctx);
+  parq_buf_free(&p->self.scratch);
+  pthread_cond_destroy(&p->done);
+  pthread_cond_destroy(&p->work);
+  pthread_mutex_destroy(&p->mu);
+  free(p->w);
+  free(p);
+}
+
+void pq_wpool_submit(pq_wpool *p, pq_page_task *t) {
+  pthread_mutex_lock(&p->mu);
+  t->done = false;
+  t->next = NULL;
+  if (p->tail) p->tail->next = t;
+  else p->head = t;
+  p->tail = t;
+  p->queued++;
+  p->queued_bytes += t->raw.len;
+  pthread_cond_signal(&p->work);
+  /* Workers fall behind: help rather than let uncompressed pages pile up. */
+  while (p->queued > (size_t)p->n * MAX_QUEUED_PER_THREAD ||
+         p->queued_bytes > (size_t)p->n * MAX_QUEUED_BYTES_PER_THREAD)
+    run_locked(p, &p->self, pop(p));
+  pthread_mutex_unlock(&p->mu);
+}
+
+void pq_wpool_wait(pq_wpool *p, pq_page_task *t) {
+  pthread_mutex_lock(&p->mu);
+  while (!t->done) {
+    if (p->head) run_locked(p, &p->self, pop(p));
+    else pthread_cond_wait(&p->done, &p->mu);
+  }
+  pthread_mutex_unlock(&p->mu);
+}
+
+bool pq_wpool_done(pq_wpool *p, const pq_page_task *t) {
+  pthread_mutex_lock(&p->mu);
+  bool d = t->done;
+  pthread_mutex_unlock(&p->mu);
+  return d;
+}

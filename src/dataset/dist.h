@@ -1,0 +1,39 @@
+/* dist.h — the communication interface the SQL engine and repartition use
+ * to run as one rank of a distributed job. The library never calls MPI: the
+ * CLI (src/cli/cmd_sql.c, built with PARQ_HAVE_MPI) fills a pq_comm with MPI
+ * collectives; pq_comm_local() is the single-process (rank 0 of 1) version.
+ *
+ * Work split: global row group g (row groups of all Parquet inputs
+ * concatenated in input order) belongs to rank g % size; text inputs are
+ * whole files, file i to rank i % size. */
+#ifndef PARQ_DATASET_DIST_H
+#define PARQ_DATASET_DIST_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parq.h"
+#include "util/buf.h"
+
+typedef struct pq_comm {
+  int rank, size;
+  void *ctx;
+  /* send[r] goes to rank r (size entries); *recv receives everything sent to
+   * this rank, concatenated in rank order. */
+  parq_status (*alltoallv)(void *ctx, const parq_buf *send, parq_buf *recv, parq_error *err);
+  /* Rank 0 receives every rank's bytes concatenated in rank order into
+   * *recv (untouched elsewhere). */
+  parq_status (*gather)(void *ctx, const void *data, size_t len, parq_buf *recv, parq_error *err);
+  /* Logical AND of ok over all ranks. */
+  int (*all_ok)(void *ctx, int ok);
+} pq_comm;
+
+/* A one-rank communicator (no MPI). */
+void pq_comm_local(pq_comm *c);
+
+/* Global-row-group split: for each Parquet file, the row groups this rank
+ * owns. counts[f] = row groups of file f; *out gets, for file f, a malloc'ed
+ * array (*out)[f] of (*n_out)[f] indexes. */
+parq_status pq_dist_split(const int64_t *counts, size_t n_files, int rank, int size,
+                          int64_t ***out, size_t **n_out, parq_error *err);
+void pq_dist_split_free(int64_t **sel, size_t *n, size_t n_files);
+#endif
