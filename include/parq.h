@@ -256,7 +256,9 @@ typedef struct parq_write_options {
   parq_codec codec;        /* default ZSTD */
   int level;               /* 0 = codec default (zstd 3) */
   int64_t row_group_rows;  /* close a row group after this many rows (default 1048576) */
-  int64_t row_group_bytes; /* ...or once its encoded size reaches this (default 128 MiB) */
+  int64_t row_group_bytes; /* ...or once its encoded size reaches this (default 128 MiB):
+                            uncompressed page bodies + dictionary, never compressed
+                            sizes, so the cut is the same for any `threads` */
   int64_t page_bytes;      /* data page target, uncompressed (default 1 MiB) */
   int64_t page_rows;       /* max rows per page (default 20000) */
   int page_version;        /* 1 or 2 (default 1) */
@@ -273,7 +275,10 @@ typedef struct parq_write_options {
   size_t n_kv;
   const char *created_by;  /* default "parq version 0.1.0" */
   int fsync;               /* fsync before rename (default 1) */
-  int threads;             /* compression threads (default 1); output identical */
+  int threads;             /* compression threads (default 1; at most 64 are used). Pages
+                            are compressed in the background and up to `threads`
+                            closed row groups wait for them; the file is
+                            byte-identical for any value */
   /* Content-defined chunking (see docs). 0 = off. */
   int cdc;
   int64_t cdc_min_bytes;   /* default 256 KiB */
@@ -408,6 +413,12 @@ typedef struct parq_repack_options {
   uint64_t seed;              /* default 42 */
   int64_t memory_limit;       /* bytes, default 1 GiB: sizes the shuffle buckets */
   int fsync;                  /* default 1 */
+  /* Content-defined data pages (parq_write_options.cdc*); row groups stay cut
+   * by row_group_rows so shards keep whole row groups. */
+  int cdc;                    /* default 0 */
+  int64_t cdc_min_bytes;      /* default 256 KiB */
+  int64_t cdc_max_bytes;      /* default 1 MiB */
+  int cdc_norm_level;         /* default 0 */
   void (*progress)(void *user, const parq_repack_progress *p); /* may be NULL */
   void *progress_user;
   int (*cancel)(void *user);  /* polled; nonzero stops with PARQ_EIO "interrupted" */
@@ -416,6 +427,139 @@ typedef struct parq_repack_options {
 
 PARQ_API void parq_repack_options_init(parq_repack_options *opt);
 PARQ_API parq_status parq_repack(const parq_repack_options *opt, parq_error *err);
+
+/* ------------------------------------------------------------------ */
+/* CDC and dedup
+ *
+ * An estimator of what content-addressed storage (chunk-level dedup, as in a
+ * dataset hub's storage layer) would keep of a set of files: each file's
+ * bytes are cut into content-defined chunks (gear hash, 64 KiB target, 8 KiB
+ * min, 128 KiB max), chunks are identified by XXH3-128, and a chunk counts as
+ * new the first time it is seen. Files are streamed (bounded memory). */
+typedef struct parq_dedup parq_dedup;
+
+typedef struct parq_dedup_file_info {
+  const char *path;   /* as given; owned by the parq_dedup */
+  int64_t bytes;      /* file size */
+  int64_t new_bytes;  /* bytes in chunks first seen in this file */
+  int64_t chunks, new_chunks;
+} parq_dedup_file_info;
+
+typedef struct parq_dedup_totals {
+  int64_t total_bytes, unique_bytes;
+  int64_t compressed_unique_bytes; /* unique chunks each compressed with zstd level 3 */
+  double ratio;                    /* unique / total (0 when empty); lower is better */
+  size_t n_files;
+} parq_dedup_totals;
+
+PARQ_API parq_status parq_dedup_new(parq_dedup **out, parq_error *err);
+PARQ_API void parq_dedup_free(parq_dedup *d);
+/* Chunk one more file (read in blocks) / an in-memory buffer named `name`. */
+PARQ_API parq_status parq_dedup_add_file(parq_dedup *d, const char *path, parq_error *err);
+PARQ_API parq_status parq_dedup_add_memory(parq_dedup *d, const char *name, const void *data,
+                                           size_t size, parq_error *err);
+PARQ_API void parq_dedup_get_totals(const parq_dedup *d, parq_dedup_totals *out);
+/* i < n_files; PARQ_EINVAL otherwise. */
+PARQ_API parq_status parq_dedup_file(const parq_dedup *d, size_t i, parq_dedup_file_info *out);
+/* Sizes of file i's chunks in order, and whether each was new (1) or shared
+ * (0); pointers owned by d, valid until the next add or free. */
+PARQ_API parq_status parq_dedup_chunks(const parq_dedup *d, size_t i, const uint32_t **sizes,
+                                       const uint8_t **is_new, size_t *n);
+/* One horizontal strip per file, chunks in order coloured new (orange) vs
+ * shared (blue), with a legend and the figures, as a PNG at `path`. */
+PARQ_API parq_status parq_dedup_write_png(const parq_dedup *d, const char *path, parq_error *err);
+
+/* Parquet-level comparison of a new version `b` against an old one `a`: per
+ * leaf column (in `b`), how many of b's pages (dictionary and data; page
+ * bytes hashed with XXH3-128) do not occur anywhere in the same column of a. */
+typedef struct parq_page_diff {
+  char *column;            /* dotted path */
+  int64_t pages, changed_pages;
+  int64_t bytes, changed_bytes; /* page header + body bytes */
+} parq_page_diff;
+
+PARQ_API parq_status parq_dedup_pages(const char *a, const char *b, parq_page_diff **out,
+                                      size_t *n, parq_error *err);
+PARQ_API void parq_page_diff_free(parq_page_diff *d, size_t n);
+
+
+/* ------------------------------------------------------------------ */
+/* Store (dataset)
+ *
+ * A store is a directory many processes append to at once without locks:
+ * every append is one durable, uniquely named increment file; consolidation
+ * folds increments into data files (de-duplicating by the store's key, the
+ * latest acknowledged version winning) and publishes a new snapshot
+ * atomically. See docs/STORE.md for the layout and the guarantees. */
+
+/* Create a store. key: column names (may be empty: all rows kept). schema
+ * may be NULL (the first append fixes it). */
+PARQ_API parq_status parq_store_init(const char *dir, const char *const *key, size_t n_key,
+                                     const struct ArrowSchema *schema, parq_error *err);
+/* One increment from batches of `schema`. Returns PARQ_OK only once the
+ * increment is durable and visible (acknowledged). *name_out (may be NULL)
+ * receives its file name; free with parq_free(). Compatible schema changes
+ * (new nullable column, int32->int64, float->double) add a schema version;
+ * others fail with PARQ_ESCHEMA naming the column. */
+PARQ_API parq_status parq_store_append(const char *dir, const struct ArrowSchema *schema,
+                                       const struct ArrowArray *const *batches, size_t n_batches,
+                                       char **name_out, parq_error *err);
+/* Same from a file: .parquet, .csv/.tsv, .jsonl/.ndjson (else JSONL); "-" = JSONL
+ * on stdin. An empty input appends nothing (*name_out NULL). */
+PARQ_API parq_status parq_store_append_file(const char *dir, const char *path, char **name_out,
+                                            int64_t *rows_out, parq_error *err);
+/* Import a JSON store: a JSON array of objects, or JSON Lines. */
+PARQ_API parq_status parq_store_import(const char *dir, const char *path, char **name_out,
+                                       int64_t *rows_out, parq_error *err);
+
+typedef struct parq_store_consolidate_options {
+  int64_t target_file_bytes; /* data file size target (default 128 MiB) */
+  int64_t memory_limit;      /* key table cap (default 1 GiB) */
+  double grace_seconds;      /* replaced files live at least this long (default 60) */
+} parq_store_consolidate_options;
+typedef struct parq_store_consolidate_result {
+  int ran;                   /* 0: nothing to do, or another consolidation holds the store */
+  int64_t snapshot, increments, rows_in, rows_out, files, bytes_written, removed;
+  char message[256];
+} parq_store_consolidate_result;
+PARQ_API void parq_store_consolidate_options_init(parq_store_consolidate_options *o);
+PARQ_API parq_status parq_store_consolidate(const char *dir,
+                                            const parq_store_consolidate_options *opt,
+                                            parq_store_consolidate_result *res, parq_error *err);
+
+/* The current state (data + pending increments, de-duplicated, rows matching
+ * ALL predicates), batch by batch in the latest schema. fn is called with
+ * batch == NULL once for an empty store. */
+typedef parq_status (*parq_store_batch_fn)(void *user, const struct ArrowSchema *schema,
+                                           const struct ArrowArray *batch, parq_error *err);
+PARQ_API parq_status parq_store_read(const char *dir, const parq_predicate *preds, size_t n_preds,
+                                     parq_store_batch_fn fn, void *user, int64_t *rows_out,
+                                     parq_error *err);
+
+typedef struct parq_store_health_info {
+  int64_t snapshot, key_columns, schema_versions;
+  int64_t data_files, data_rows, data_bytes;
+  int64_t increments, increment_rows, increment_bytes;
+  double oldest_increment_age; /* seconds; -1 when none pending */
+} parq_store_health_info;
+PARQ_API parq_status parq_store_health(const char *dir, parq_store_health_info *h,
+                                       parq_error *err);
+
+/* Merge Parquet files into one. mode: 0 auto (copy column chunks when every
+ * input has the first's schema and codecs and its row groups are already >=
+ * row_group_bytes/2; else decode + re-encode into well-sized row groups),
+ * 1 force copy, 2 force re-encode. Inputs are opened one at a time. */
+typedef struct parq_merge_options {
+  int64_t row_group_bytes; /* default 128 MiB */
+  int mode;
+} parq_merge_options;
+typedef struct parq_merge_result {
+  int copied;              /* 1: chunks were copied, 0: re-encoded */
+  int64_t rows, row_groups, bytes;
+} parq_merge_result;
+PARQ_API parq_status parq_merge(const char *const *inputs, size_t n_inputs, const char *output,
+                                const parq_merge_options *opt, parq_merge_result *res,
+                                parq_error *err);
 
 #ifdef __cplusplus
 }

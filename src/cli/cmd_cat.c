@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "dataset/store.h"
 #include "io/io.h"
 #include "util/error.h"
 
@@ -178,6 +179,19 @@ static int cat_run(const cli_args *a) {
   for (size_t i = 0; i < a->n_pos && rc == CLI_OK; i++) {
     if (s.left == 0 && (s.header_done || !s.csv)) break;
     if (s.out.closed || s.out.failed || cli_interrupted) break;
+    if (pq_store_is_store(a->pos[i])) {
+      /* A store directory: its current files (data, then pending increments;
+       * not de-duplicated — `parq store export` is). */
+      char **files = NULL;
+      size_t nf = 0;
+      parq_error err = {0};
+      parq_status st = pq_store_resolve_files(a->pos[i], &files, &nf, &err);
+      if (st != PARQ_OK) rc = cli_fail_err(&err, st, a->pos[i]);
+      for (size_t k = 0; k < nf && rc == CLI_OK && s.left != 0 && !s.out.closed; k++)
+        rc = cat_file(&s, files[k], &ro);
+      pq_store_free_files(files, nf);
+      continue;
+    }
     rc = cat_file(&s, a->pos[i], &ro);
   }
   int orc = cli_out_finish(&s.out);

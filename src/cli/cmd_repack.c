@@ -110,6 +110,15 @@ static int repack_run(const cli_args *a) {
   if ((rc = onoff(a, "dictionary", &o.dictionary)) != CLI_OK) return rc;
   if ((rc = onoff(a, "statistics", &o.statistics)) != CLI_OK) return rc;
   o.threads = jobs > 256 ? 256 : (int)jobs;
+  o.cdc = cli_flag(a, "cdc");
+  if ((rc = cli_opt_size(a, "cdc-min", 0, &o.cdc_min_bytes)) != CLI_OK) return rc;
+  if ((rc = cli_opt_size(a, "cdc-max", 1, &o.cdc_max_bytes)) != CLI_OK) return rc;
+  int64_t norm = 0;
+  if ((rc = cli_opt_int64(a, "cdc-norm", -63, &norm)) != CLI_OK) return rc;
+  if (norm > 63) return cli_usage_error(a->cmd, "--cdc-norm must be in -63..63");
+  o.cdc_norm_level = (int)norm;
+  if ((cli_value(a, "cdc-min") || cli_value(a, "cdc-max") || cli_value(a, "cdc-norm")) && !o.cdc)
+    return cli_usage_error(a->cmd, "--cdc-min/--cdc-max/--cdc-norm need --cdc");
   const char *comp = cli_value(a, "compression");
   if (comp) {
     int level = 0;
@@ -163,6 +172,10 @@ static const cli_option repack_options[] = {
     {"statistics", 0, "on|off", "min/max statistics (default off)"},
     {"jobs", 'j', "N", "compression threads (output is identical for any N)"},
     {"seed", 0, "S", "shuffle seed (default 42)"},
+    {"cdc", 0, NULL, "content-defined data pages (dedup-friendly; docs/CDC.md)"},
+    {"cdc-min", 0, "SIZE", "CDC minimum chunk, logical bytes (default 256K)"},
+    {"cdc-max", 0, "SIZE", "CDC maximum chunk, logical bytes (default 1M)"},
+    {"cdc-norm", 0, "LEVEL", "CDC normalization level (default 0)"},
     {"no-shuffle", 0, NULL, "keep input order"},
     {"memory-limit", 0, "SIZE", "memory for the external shuffle (default 1G)"},
     {"quiet", 'q', NULL, "no progress on stderr"},

@@ -11,11 +11,17 @@
 
 extern const cli_command cli_cmd_repack; /* cmd_repack.c */
 extern const cli_command cli_cmd_stream; /* cmd_stream.c */
+extern const cli_command cli_cmd_sql, cli_cmd_repartition; /* cmd_sql.c, cmd_repartition.c */
+extern const cli_command cli_cmd_store, cli_cmd_merge; /* cmd_store.c, cmd_merge.c */
+extern const cli_command cli_cmd_dedup;  /* cmd_dedup.c */
 
 /* The dispatch table, in the order `parq help` lists commands. */
 const cli_command *const cli_commands[] = {
     &cli_cmd_repack,
     &cli_cmd_stream,
+    &cli_cmd_sql, &cli_cmd_repartition,
+    &cli_cmd_store, &cli_cmd_merge,
+    &cli_cmd_dedup,
     &cli_cmd_cat, &cli_cmd_schema, &cli_cmd_meta, &cli_cmd_scan, &cli_cmd_convert, &cli_cmd_help,
     NULL,
 };

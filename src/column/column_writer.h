@@ -36,6 +36,9 @@ typedef struct pq_col_config {
 } pq_col_config;
 
 typedef struct pq_column_writer pq_column_writer;
+struct pq_wpool;
+struct pq_page_task;
+struct pq_wpage;
 
 /* Check that `encoding` suits the leaf's physical type (PARQ_EINVAL naming the column). */
 parq_status pq_column_check_encoding(const pq_col_config *c, parq_error *err);

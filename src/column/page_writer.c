@@ -1,6 +1,11 @@
-/* page_writer.c — turning the open page into bytes (encode values and levels,
- * compress, CRC, page header), the dictionary page, and the column chunk's
- * metadata and page indexes.
+/* page_writer.c — turning the open page into a page task (encode values and
+ * levels, page header fields, statistics), the dictionary page, and the column
+ * chunk's metadata and page indexes.
+ *
+ * A task's compression, CRC and header encoding (wpool.c) run inline, or on
+ * the writer's pool when one is set; nothing decided here depends on their
+ * result, so the bytes are the same either way. Offsets and sizes that do
+ * depend on it are filled in by pq_wchunk_place() once the pages are done.
  *
  * v1 body: [4-byte len + RLE rep][4-byte len + RLE def][values], compressed as
  * a whole. v2: RLE levels without prefixes stay uncompressed; only the values
@@ -84,35 +89,37 @@ static parq_status encode_levels(parq_buf *lv, const parq_buf *lev, size_t n, in
   return PARQ_OK;
 }
 
-static parq_status compress(pq_column_writer *w, const uint8_t *src, size_t n, parq_buf *out,
-                            parq_error *err) {
-  parq_buf_clear(out);
-  parq_status st = pq_compress(w->cctx, w->c.codec, w->c.level, src, n, out, err);
-  if (st != PARQ_OK) parq_err_prefix(err, "column '%s'", w->c.path);
-  return st;
+void pq_column_writer_set_pool(pq_column_writer *w, pq_wpool *pool) { w->pool = pool; }
+
+void pq_page_tasks_free(pq_column_writer *w) {
+  size_t n = w->ptasks.len / sizeof(pq_page_task *);
+  pq_page_task **t = (pq_page_task **)w->ptasks.data;
+  for (size_t i = 0; i < n; i++) pq_page_task_free(t[i]);
+  parq_buf_clear(&w->ptasks);
+  pq_page_task_free(w->dict_task);
+  w->dict_task = NULL;
 }
 
-/* Append header + body parts to dst; the header is encoded with sizes/CRC set. */
-static parq_status emit(pq_column_writer *w, pq_page_header *h, parq_buf *dst, const uint8_t *a,
-                        size_t an, const uint8_t *b, size_t bn, size_t *total) {
-  if (an + bn > INT32_MAX) return PARQ_ENOMEM;
-  h->compressed_page_size = (int32_t)(an + bn);
-  if (w->c.write_crc) {
-    uint32_t crc = parq_crc32(0, a, an);
-    if (bn) crc = parq_crc32(crc, b, bn);
-    h->has_crc = true;
-    h->crc = (int32_t)crc;
+/* A task for a page whose header fields and raw body the caller fills. */
+static pq_page_task *task_new(pq_column_writer *w) {
+  pq_page_task *t = pq_page_task_new();
+  if (!t) return NULL;
+  t->codec = w->c.codec;
+  t->level = w->c.level;
+  t->crc = w->c.write_crc;
+  t->path = w->c.path;
+  return t;
+}
+
+/* Compress t now, or hand it to the pool (its result is checked when placed). */
+static parq_status task_start(pq_column_writer *w, pq_page_task *t, parq_error *err) {
+  if (w->pool) {
+    pq_wpool_submit(w->pool, t);
+    return PARQ_OK;
   }
-  parq_buf_clear(&w->hdr);
-  PARQ_TRY(pq_encode_page_header(h, &w->hdr));
-  PARQ_TRY(parq_buf_reserve(dst, w->hdr.len + an + bn));
-  parq_buf_put(dst, w->hdr.data, w->hdr.len);
-  if (an) parq_buf_put(dst, a, an);
-  if (bn) parq_buf_put(dst, b, bn);
-  *total = w->hdr.len + an + bn;
-  w->ch_uncomp += (int64_t)w->hdr.len + h->uncompressed_page_size;
-  w->ch_comp += (int64_t)*total;
-  return PARQ_OK;
+  parq_status st = pq_page_task_run(t, w->cctx, &w->comp);
+  if (st != PARQ_OK && err) *err = t->err;
+  return st;
 }
 
 parq_status pq_page_flush(pq_column_writer *w, parq_error *err) {
@@ -133,82 +140,58 @@ parq_status pq_page_flush(pq_column_writer *w, parq_error *err) {
   if (w->c.max_def > 0 &&
       encode_levels(&w->lv, &w->def, w->pg_levels, w->c.max_def, !v2, &def_len) != PARQ_OK)
     return oom(err, w);
-  pq_page_header h;
-  memset(&h, 0, sizeof h);
+  if (w->lv.len + vn > INT32_MAX)
+    return parq_err_set(err, PARQ_ENOMEM, "column '%s': page too large", w->c.path);
   pq_statistics ps;
   memset(&ps, 0, sizeof ps);
   if (w->pst.order != PQ_ORDER_NONE &&
       pq_stats_export(&w->pst, w->c.stats_truncate, &w->arena, &ps) != PARQ_OK)
     return oom(err, w);
-  bool compressed = w->c.codec != PARQ_CODEC_UNCOMPRESSED;
-  const uint8_t *a, *b = NULL;
-  size_t an, bn = 0;
+  /* The task owns a copy of the body: the page buffers are reused at once.
+   * Header statistics point into w->arena, which travels with the chunk. */
+  pq_page_task *t = task_new(w);
+  if (!t || parq_buf_reserve(&w->ptasks, sizeof t) != PARQ_OK ||
+      parq_buf_reserve(&t->raw, w->lv.len + vn + 256) != PARQ_OK) { /* + header room */
+    pq_page_task_free(t);
+    return oom(err, w);
+  }
+  if (w->lv.len) parq_buf_put(&t->raw, w->lv.data, w->lv.len);
+  if (vn) parq_buf_put(&t->raw, vp, vn);
+  pq_page_header *h = &t->h;
+  h->uncompressed_page_size = (int32_t)t->raw.len;
   if (!v2) {
     /* Levels and values form one body, compressed together. */
-    const uint8_t *body = vp;
-    size_t body_n = vn;
-    if (w->lv.len) {
-      parq_buf_clear(&w->body);
-      if (parq_buf_reserve(&w->body, w->lv.len + vn) != PARQ_OK) return oom(err, w);
-      parq_buf_put(&w->body, w->lv.data, w->lv.len);
-      if (vn) parq_buf_put(&w->body, vp, vn);
-      body = w->body.data;
-      body_n = w->body.len;
-    }
-    if (body_n > INT32_MAX) return parq_err_set(err, PARQ_ENOMEM, "column '%s': page too large", w->c.path);
-    h.type = PQ_PAGE_DATA;
-    h.uncompressed_page_size = (int32_t)body_n;
-    h.has_data_page_header = true;
-    h.data_page_header.num_values = (int32_t)w->pg_levels;
-    h.data_page_header.encoding = enc;
-    h.data_page_header.definition_level_encoding = PARQ_ENC_RLE;
-    h.data_page_header.repetition_level_encoding = PARQ_ENC_RLE;
+    h->type = PQ_PAGE_DATA;
+    h->has_data_page_header = true;
+    h->data_page_header.num_values = (int32_t)w->pg_levels;
+    h->data_page_header.encoding = enc;
+    h->data_page_header.definition_level_encoding = PARQ_ENC_RLE;
+    h->data_page_header.repetition_level_encoding = PARQ_ENC_RLE;
     if (w->pst.order != PQ_ORDER_NONE) {
-      h.data_page_header.has_statistics = true;
-      h.data_page_header.statistics = ps;
-    }
-    if (compressed) {
-      PARQ_TRY(compress(w, body, body_n, &w->comp, err));
-      a = w->comp.data;
-      an = w->comp.len;
-    } else {
-      a = body;
-      an = body_n;
+      h->data_page_header.has_statistics = true;
+      h->data_page_header.statistics = ps;
     }
   } else {
-    if (w->lv.len + vn > INT32_MAX) return parq_err_set(err, PARQ_ENOMEM, "column '%s': page too large", w->c.path);
-    h.type = PQ_PAGE_DATA_V2;
-    h.uncompressed_page_size = (int32_t)(w->lv.len + vn);
-    h.has_data_page_header_v2 = true;
-    pq_data_page_header_v2 *d = &h.data_page_header_v2;
+    h->type = PQ_PAGE_DATA_V2;
+    h->has_data_page_header_v2 = true;
+    pq_data_page_header_v2 *d = &h->data_page_header_v2;
     d->num_values = (int32_t)w->pg_levels;
     d->num_nulls = (int32_t)w->pg_nulls;
     d->num_rows = (int32_t)w->pg_rows;
     d->encoding = enc;
     d->definition_levels_byte_length = (int32_t)def_len;
     d->repetition_levels_byte_length = (int32_t)rep_len;
-    d->is_compressed = compressed;
+    d->is_compressed = w->c.codec != PARQ_CODEC_UNCOMPRESSED;
     if (w->pst.order != PQ_ORDER_NONE) {
       d->has_statistics = true;
       d->statistics = ps;
     }
-    a = w->lv.data;
-    an = w->lv.len;
-    if (compressed) {
-      PARQ_TRY(compress(w, vp, vn, &w->comp, err));
-      b = w->comp.data;
-      bn = w->comp.len;
-    } else {
-      b = vp;
-      bn = vn;
-    }
+    t->keep = w->lv.len; /* levels stay uncompressed */
   }
+  parq_buf_put(&w->ptasks, &t, sizeof t); /* the chunk owns t from here */
+  w->ch_raw += (int64_t)t->raw.len;
   pq_wpage pg;
   memset(&pg, 0, sizeof pg);
-  pg.offset = (int64_t)w->pages.len;
-  size_t total = 0;
-  if (emit(w, &h, &w->pages, a, an, b, bn, &total) != PARQ_OK) return oom(err, w);
-  pg.size = (int32_t)total;
   pg.first_row = w->ch_rows;
   pg.null_count = (int64_t)w->pg_nulls;
   pg.null_page = w->pg_values == 0;
@@ -221,31 +204,23 @@ parq_status pq_page_flush(pq_column_writer *w, parq_error *err) {
   w->ch_rows += (int64_t)w->pg_rows;
   w->enc_pages[enc]++;
   if (enc == PARQ_ENC_RLE_DICTIONARY) w->dict_used = true;
-  return PARQ_OK;
+  return task_start(w, t, err);
 }
 
 parq_status pq_page_write_dict(pq_column_writer *w, parq_error *err) {
-  parq_buf_clear(&w->body);
-  if (pq_dict_write_plain(w->dict, &w->body) != PARQ_OK) return oom(err, w);
-  if (w->body.len > INT32_MAX) return parq_err_set(err, PARQ_ENOMEM, "column '%s': dictionary too large", w->c.path);
-  pq_page_header h;
-  memset(&h, 0, sizeof h);
-  h.type = PQ_PAGE_DICTIONARY;
-  h.uncompressed_page_size = (int32_t)w->body.len;
-  h.has_dictionary_page_header = true;
-  h.dictionary_page_header.num_values = (int32_t)pq_dict_size(w->dict);
-  h.dictionary_page_header.encoding = PARQ_ENC_PLAIN;
-  const uint8_t *a = w->body.data;
-  size_t an = w->body.len;
-  if (w->c.codec != PARQ_CODEC_UNCOMPRESSED) {
-    PARQ_TRY(compress(w, w->body.data, w->body.len, &w->comp, err));
-    a = w->comp.data;
-    an = w->comp.len;
-  }
-  parq_buf_clear(&w->dict_page);
-  size_t total;
-  if (emit(w, &h, &w->dict_page, a, an, NULL, 0, &total) != PARQ_OK) return oom(err, w);
-  return PARQ_OK;
+  pq_page_task_free(w->dict_task);
+  pq_page_task *t = w->dict_task = task_new(w);
+  if (!t || pq_dict_write_plain(w->dict, &t->raw) != PARQ_OK) return oom(err, w);
+  if (t->raw.len > INT32_MAX)
+    return parq_err_set(err, PARQ_ENOMEM, "column '%s': dictionary too large", w->c.path);
+  pq_page_header *h = &t->h;
+  h->type = PQ_PAGE_DICTIONARY;
+  h->uncompressed_page_size = (int32_t)t->raw.len;
+  h->has_dictionary_page_header = true;
+  h->dictionary_page_header.num_values = (int32_t)pq_dict_size(w->dict);
+  h->dictionary_page_header.encoding = PARQ_ENC_PLAIN;
+  w->ch_raw += (int64_t)t->raw.len;
+  return task_start(w, t, err);
 }
 
 static int32_t boundary_order(const pq_column_writer *w, const pq_wpage *pg, size_t n) {
@@ -265,36 +240,29 @@ static int32_t boundary_order(const pq_column_writer *w, const pq_wpage *pg, siz
   return asc ? PQ_BOUNDARY_ASCENDING : desc ? PQ_BOUNDARY_DESCENDING : PQ_BOUNDARY_UNORDERED;
 }
 
-parq_status pq_column_writer_chunk_meta(pq_column_writer *w, int64_t file_offset, parq_arena *a,
-                                        pq_column_chunk *out, parq_buf *ci, bool *has_ci,
-                                        parq_buf *oi, parq_error *err) {
+parq_status pq_column_writer_detach(pq_column_writer *w, parq_arena *a, pq_column_chunk *out,
+                                    bool *has_ci, parq_buf *ci, pq_wchunk *ch, parq_error *err) {
   memset(out, 0, sizeof *out);
+  memset(ch, 0, sizeof *ch);
   *has_ci = false;
   size_t np = w->pinfo.len / sizeof(pq_wpage);
   const pq_wpage *pg = (const pq_wpage *)w->pinfo.data;
-  int64_t data_start = file_offset + (int64_t)w->dict_page.len;
+  bool has_dict = w->dict_task != NULL;
   pq_column_metadata *m = &out->meta_data;
-  out->file_offset = file_offset;
   out->has_meta_data = true;
   m->type = w->phys;
   m->codec = w->c.codec;
   m->num_values = w->ch_values;
-  m->total_uncompressed_size = w->ch_uncomp;
-  m->total_compressed_size = w->ch_comp;
-  m->data_page_offset = data_start;
-  if (w->dict_page.len) {
-    m->has_dictionary_page_offset = true;
-    m->dictionary_page_offset = file_offset;
-  }
+  m->has_dictionary_page_offset = has_dict; /* offsets: pq_wchunk_place */
   m->n_path = (uint32_t)w->c.n_path;
   m->path_in_schema = parq_arena_calloc(a, (size_t)w->c.n_path, sizeof(char *));
   /* encodings and encoding stats */
   int32_t encs[12];
   uint32_t ne = 0;
   bool seen[10] = {0};
-  if (w->dict_page.len) seen[PARQ_ENC_PLAIN] = true;
+  if (has_dict) seen[PARQ_ENC_PLAIN] = true;
   if (w->c.max_def > 0 || w->c.max_rep > 0) seen[PARQ_ENC_RLE] = true;
-  uint32_t nstats = w->dict_page.len ? 1 : 0;
+  uint32_t nstats = has_dict ? 1 : 0;
   for (int e = 0; e < 10; e++) {
     if (w->enc_pages[e]) { seen[e] = true; nstats++; }
   }
@@ -307,7 +275,7 @@ parq_status pq_column_writer_chunk_meta(pq_column_writer *w, int64_t file_offset
   memcpy(m->encodings, encs, ne * sizeof(int32_t));
   m->n_encodings = ne;
   uint32_t k = 0;
-  if (w->dict_page.len)
+  if (has_dict)
     m->encoding_stats[k++] = (pq_page_encoding_stats){PQ_PAGE_DICTIONARY, PARQ_ENC_PLAIN, 1};
   int ptype = w->c.page_version == 2 ? PQ_PAGE_DATA_V2 : PQ_PAGE_DATA;
   for (int e = 0; e < 10; e++)
@@ -318,18 +286,8 @@ parq_status pq_column_writer_chunk_meta(pq_column_writer *w, int64_t file_offset
     if (pq_stats_export(&w->cst, w->c.stats_truncate, a, &m->statistics) != PARQ_OK)
       return oom(err, w);
   }
-  /* Offset index: every chunk gets one. */
-  pq_offset_index ox;
-  memset(&ox, 0, sizeof ox);
-  ox.n_pages = (uint32_t)np;
-  ox.page_locations = calloc(np ? np : 1, sizeof(pq_page_location));
-  if (!ox.page_locations) return oom(err, w);
-  for (size_t i = 0; i < np; i++)
-    ox.page_locations[i] = (pq_page_location){data_start + pg[i].offset, pg[i].size, pg[i].first_row};
-  parq_status st = pq_encode_offset_index(&ox, oi);
-  free(ox.page_locations);
-  if (st != PARQ_OK) return oom(err, w);
   /* Column index: only with statistics. */
+  parq_status st;
   bool ci_ok = w->cst.order != PQ_ORDER_NONE && np > 0;
   for (size_t i = 0; i < np && ci_ok; i++)
     if (!pg[i].null_page && !pg[i].has_minmax) ci_ok = false; /* all-NaN page: not expressible */
@@ -362,6 +320,64 @@ parq_status pq_column_writer_chunk_meta(pq_column_writer *w, int64_t file_offset
     if (st != PARQ_OK) return oom(err, w);
     *has_ci = true;
   }
+  /* Hand the pages over; nothing below can fail. */
+  ch->dict = w->dict_task;
+  w->dict_task = NULL;
+  ch->n_pages = w->ptasks.len / sizeof(pq_page_task *);
+  ch->pages = (pq_page_task **)parq_buf_detach(&w->ptasks);
+  ch->pinfo = (pq_wpage *)parq_buf_detach(&w->pinfo);
+  ch->arena = w->arena;
+  w->arena = (parq_arena)PARQ_ARENA_INIT;
+  ch->raw_bytes = w->ch_raw;
   pq_column_writer_chunk_reset(w);
   return PARQ_OK;
+}
+
+parq_status pq_wchunk_place(const pq_wchunk *ch, int64_t file_offset, pq_column_chunk *out,
+                            parq_buf *oi, parq_error *err) {
+  int64_t uncomp = 0, comp = 0, dict_len = 0;
+  for (size_t i = 0; i <= ch->n_pages; i++) {
+    const pq_page_task *t = i == 0 ? ch->dict : ch->pages[i - 1];
+    if (!t) continue;
+    if (t->st != PARQ_OK) {
+      if (err) *err = t->err;
+      return t->st;
+    }
+    uncomp += (int64_t)t->hdr_len + t->h.uncompressed_page_size;
+    comp += (int64_t)t->out.len;
+    if (i == 0) dict_len = (int64_t)t->out.len;
+  }
+  int64_t data_start = file_offset + dict_len;
+  pq_column_metadata *m = &out->meta_data;
+  out->file_offset = file_offset;
+  m->total_uncompressed_size = uncomp;
+  m->total_compressed_size = comp;
+  m->data_page_offset = data_start;
+  if (ch->dict) m->dictionary_page_offset = file_offset;
+  /* Offset index: every chunk gets one. */
+  pq_offset_index ox;
+  memset(&ox, 0, sizeof ox);
+  ox.n_pages = (uint32_t)ch->n_pages;
+  ox.page_locations = calloc(ch->n_pages ? ch->n_pages : 1, sizeof(pq_page_location));
+  if (!ox.page_locations) return parq_err_set(err, PARQ_ENOMEM, "offset index: out of memory");
+  int64_t pos = data_start;
+  for (size_t i = 0; i < ch->n_pages; i++) {
+    int32_t size = (int32_t)ch->pages[i]->out.len;
+    ox.page_locations[i] = (pq_page_location){pos, size, ch->pinfo[i].first_row};
+    pos += size;
+  }
+  parq_status st = pq_encode_offset_index(&ox, oi);
+  free(ox.page_locations);
+  if (st != PARQ_OK) return parq_err_set(err, PARQ_ENOMEM, "offset index: out of memory");
+  return PARQ_OK;
+}
+
+void pq_wchunk_free(pq_wchunk *ch) {
+  if (!ch) return;
+  pq_page_task_free(ch->dict);
+  for (size_t i = 0; i < ch->n_pages; i++) pq_page_task_free(ch->pages[i]);
+  free(ch->pages);
+  free(ch->pinfo);
+  parq_arena_free(&ch->arena);
+  memset(ch, 0, sizeof *ch);
 }

@@ -13,8 +13,8 @@
 #include "util/crc32.h"
 #include "util/error.h"
 
-#define MAX_QUEUED_PER_THREAD 8
-#define MAX_QUEUED_BYTES_PER_THREAD (8u << 20)
+#define MAX_QUEUED_PER_THREAD 4
+#define MAX_QUEUED_BYTES_PER_THREAD (2u << 20)
 
 pq_page_task *pq_page_task_new(void) { return calloc(1, sizeof(pq_page_task)); }
 
@@ -27,42 +27,64 @@ void pq_page_task_free(pq_page_task *t) {
 
 parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scratch) {
   parq_status st = PARQ_OK;
-  const uint8_t *body = t->raw.data + t->keep, *stored = body;
+  bool compressed = t->codec != PARQ_CODEC_UNCOMPRESSED;
   size_t bn = t->raw.len - t->keep, sn = bn;
-  if (t->codec != PARQ_CODEC_UNCOMPRESSED) {
-    parq_buf_clear(scratch);
-    st = pq_compress(cctx, t->codec, t->level, body, bn, scratch, &t->err);
+  parq_buf_clear(scratch);
+  if (compressed) {
+    st = pq_compress(cctx, t->codec, t->level, t->raw.data + t->keep, bn, scratch, &t->err);
     if (st != PARQ_OK) {
       parq_err_prefix(&t->err, "column '%s'", t->path);
-      goto out;
+      goto fail;
     }
-    stored = scratch->data;
     sn = scratch->len;
   }
   if (t->keep + sn > INT32_MAX) {
     st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': compressed page too large", t->path);
-    goto out;
+    goto fail;
   }
   t->h.compressed_page_size = (int32_t)(t->keep + sn);
   if (t->crc) {
     uint32_t crc = parq_crc32(0, t->raw.data, t->keep);
-    if (sn) crc = parq_crc32(crc, stored, sn);
+    if (sn) crc = parq_crc32(crc, compressed ? scratch->data : t->raw.data + t->keep, sn);
     t->h.has_crc = true;
     t->h.crc = (int32_t)crc;
   }
-  parq_buf_clear(&t->out);
-  if (pq_encode_page_header(&t->h, &t->out) != PARQ_OK ||
-      parq_buf_reserve(&t->out, t->keep + sn) != PARQ_OK) {
-    st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': out of memory", t->path);
-    goto out;
+  /* The header goes to scratch after the compressed bytes. */
+  size_t hat = scratch->len;
+  if (pq_encode_page_header(&t->h, scratch) != PARQ_OK) goto oom;
+  size_t hl = scratch->len - hat, need = hl + t->keep + sn;
+  /* Assemble [header][kept levels][stored body] in the raw buffer itself: its
+   * memory came from the producing thread's heap, and realloc keeps it there,
+   * so workers do not build up per-thread heaps of their own. */
+  if (need > t->raw.len && parq_buf_reserve(&t->raw, need - t->raw.len) != PARQ_OK) goto oom;
+  uint8_t *p = t->raw.data;
+  if (compressed) {
+    memmove(p + hl, p, t->keep);
+    memcpy(p + hl + t->keep, scratch->data, sn);
+  } else {
+    memmove(p + hl, p, t->keep + sn);
   }
-  t->hdr_len = t->out.len;
-  if (t->keep) parq_buf_put(&t->out, t->raw.data, t->keep);
-  if (sn) parq_buf_put(&t->out, stored, sn);
-out:
-  parq_buf_free(&t->raw); /* the uncompressed body is not needed any more */
+  memcpy(p, scratch->data + hat, hl);
+  t->raw.len = need;
+  if (t->raw.cap - need > need / 4 + 4096) { /* return what compression saved */
+    uint8_t *q = realloc(t->raw.data, need);
+    if (q) {
+      t->raw.data = q;
+      t->raw.cap = need;
+    }
+  }
+  parq_buf_free(&t->out);
+  t->out = t->raw;
+  t->raw = (parq_buf)PARQ_BUF_INIT;
+  t->hdr_len = hl;
+  t->st = PARQ_OK;
+  t->err.code = PARQ_OK;
+  return PARQ_OK;
+oom:
+  st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': out of memory", t->path);
+fail:
+  parq_buf_free(&t->raw);
   t->st = st;
-  if (st == PARQ_OK) t->err.code = PARQ_OK;
   return st;
 }
 

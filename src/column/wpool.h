@@ -22,7 +22,7 @@
 typedef struct pq_page_task {
   struct pq_page_task *next;  /* pool queue link */
   pq_page_header h;           /* all but compressed size / CRC; may point into a chunk arena */
-  parq_buf raw;               /* uncompressed body; released by run */
+  parq_buf raw;               /* uncompressed body; run turns it into out */
   size_t keep;                /* leading raw bytes stored uncompressed (v2 levels) */
   int codec, level;
   bool crc;

@@ -36,4 +36,29 @@ void pq_comm_local(pq_comm *c);
 parq_status pq_dist_split(const int64_t *counts, size_t n_files, int rank, int size,
                           int64_t ***out, size_t **n_out, parq_error *err);
 void pq_dist_split_free(int64_t **sel, size_t *n, size_t n_files);
+
+/* ---- repartition (repartition.c) ----
+ * Output: DIR/part-PPPPP/part-RRRRR.parquet, one file per (partition,
+ * rank) that received rows (RRRRR = 00000 in a single process). Files are
+ * staged in DIR/.staging-RRRRR and moved into place only when every rank
+ * succeeded (comm->all_ok), so a failed job leaves no partition files. */
+typedef enum { PQ_PART_HASH, PQ_PART_ROWS, PQ_PART_FILES } pq_part_mode;
+
+typedef struct pq_repartition_options {
+  const char *const *inputs;  /* files, directories, globs */
+  size_t n_inputs;
+  const char *output_dir;
+  int partitions;
+  pq_part_mode mode;
+  const char *const *hash_cols; /* PQ_PART_HASH: dotted column paths */
+  size_t n_hash_cols;
+  parq_write_options write;
+} pq_repartition_options;
+
+typedef struct pq_repartition_stats {
+  int64_t rows_in, files_out;
+} pq_repartition_stats;
+
+parq_status pq_repartition(const pq_repartition_options *o, const pq_comm *comm,
+                           pq_repartition_stats *stats, parq_error *err);
 #endif

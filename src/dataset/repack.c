@@ -39,6 +39,8 @@ void parq_repack_options_init(parq_repack_options *o) {
   o->seed = 42;
   o->memory_limit = (int64_t)1 << 30;
   o->fsync = 1;
+  o->cdc_min_bytes = 256LL << 10;
+  o->cdc_max_bytes = 1LL << 20;
 }
 
 static double now_s(void) {
@@ -142,6 +144,11 @@ static parq_status open_shard(run *r) {
   wo.statistics = o->statistics;
   wo.threads = o->threads > 0 ? o->threads : 1;
   wo.fsync = o->fsync;
+  wo.cdc = o->cdc;
+  wo.cdc_min_bytes = o->cdc_min_bytes;
+  wo.cdc_max_bytes = o->cdc_max_bytes;
+  wo.cdc_norm_level = o->cdc_norm_level;
+  wo.cdc_row_groups = 0; /* shards hold whole row_group_rows groups */
   r->shard_rows = r->shard_chars = r->shard_est = r->shard_rgs = 0;
   r->shard_t0 = now_s();
   return parq_writer_open(r->shard_path, &r->schema, &wo, &r->w, r->err);
@@ -356,6 +363,9 @@ static parq_status build_command(run *r) {
     if (o->shuffle) st = parq_buf_printf(&b, "%llu", (unsigned long long)o->seed);
     else st = parq_buf_printf(&b, "\"no-shuffle\"");
   }
+  if (st == PARQ_OK && o->cdc) /* absent when off: older manifests still match */
+    st = parq_buf_printf(&b, ",\"cdc\":{\"min\":%lld,\"max\":%lld,\"norm\":%d}",
+                         (long long)o->cdc_min_bytes, (long long)o->cdc_max_bytes, o->cdc_norm_level);
   if (st == PARQ_OK) st = parq_buf_printf(&b, ",\"format\":\"parq %s\"}", PARQ_VERSION_STRING);
   if (st == PARQ_OK) st = parq_buf_append_byte(&b, 0); /* parq_buf does not NUL-terminate */
   if (st != PARQ_OK) {

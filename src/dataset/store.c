@@ -314,7 +314,7 @@ parq_status pq_store_schema_create(const char *dir, int64_t version, const struc
                                    parq_error *err) {
   parq_buf json = PARQ_BUF_INIT;
   PARQ_TRY(pq_schema_to_json(s, &json, err));
-  char name[32], tname[64];
+  char name[32], tname[96];
   snprintf(name, sizeof name, "%08lld.json", (long long)version);
   snprintf(tname, sizeof tname, ".%s.tmp.%ld.%016llx", name, (long)getpid(),
            (unsigned long long)pq_store_random64());

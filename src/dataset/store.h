@@ -106,6 +106,9 @@ void pq_store_crash_point(const char *step);
 parq_status pq_store_schema_merge(const struct ArrowSchema *cur, const struct ArrowSchema *in,
                                   struct ArrowSchema *out, int *changed, parq_error *err);
 
+/* Same names and types (nullability ignored). */
+int pq_store_schema_equal(const struct ArrowSchema *a, const struct ArrowSchema *b);
+
 /* Row conversion from a source schema to a target schema (columns matched by
  * name; missing ones null; int32->int64, float->double, int->double widen). */
 typedef struct pq_conform pq_conform;
@@ -125,9 +128,6 @@ void pq_conform_close(pq_conform *c);
 typedef struct pq_keyset pq_keyset;
 parq_status pq_keyset_open(int64_t memory_limit, pq_keyset **out, parq_error *err);
 void pq_keyset_close(pq_keyset *k);
-/* Hash the key columns (indexes into batch children) of row i. */
-void pq_key_hash(const struct ArrowArray *batch, const int *cols, int n_cols, int64_t i,
-                 uint64_t h[2], parq_buf *scratch);
 parq_status pq_keyset_put(pq_keyset *k, const uint64_t h[2], int64_t row, parq_error *err);
 int64_t pq_keyset_get(const pq_keyset *k, const uint64_t h[2]); /* -1 if absent */
 int64_t pq_keyset_count(const pq_keyset *k);
@@ -153,7 +153,8 @@ typedef struct pq_scan_options {
 } pq_scan_options;
 parq_status pq_store_scan(pq_scan_options *o, parq_error *err);
 
-/* Evaluate predicates on row i of a batch (columns by top-level name). */
-int pq_store_row_matches(const struct ArrowSchema *s, const struct ArrowArray *b, int64_t i,
-                         const parq_predicate *p, size_t n);
+/* Parse "col OP literal [AND ...]" (OP: = != < <= > >=) into predicates
+ * pointing into *store (free both with free()). */
+parq_status pq_store_parse_where(const char *expr, parq_predicate **out, size_t *n, char **store,
+                                 parq_error *err);
 #endif

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "dataset/manifest.h"
+#include "dataset/store.h"
 #include "dataset/stream_internal.h"
 #include "util/arrow.h"
 #include "util/buf.h"
@@ -232,7 +233,19 @@ static parq_status resolve_paths(const parq_stream_options *o, strlist *l, parq_
     if (!p || !*p) return parq_err_set(err, PARQ_EINVAL, "parq_stream_open: empty path");
     struct stat sb;
     if (stat(p, &sb) == 0) {
-      if (S_ISDIR(sb.st_mode)) PARQ_TRY(add_dir(l, p, err));
+      if (S_ISDIR(sb.st_mode) && pq_store_is_store(p)) {
+        /* A parq store: its current data files, then pending increments. */
+        char **fs = NULL;
+        size_t nf = 0;
+        PARQ_TRY(pq_store_resolve_files(p, &fs, &nf, err));
+        parq_status st = PARQ_OK;
+        for (size_t k = 0; k < nf; k++) {
+          if (!st) st = strlist_push(l, fs[k], err);
+          else free(fs[k]);
+        }
+        free(fs);
+        PARQ_TRY(st);
+      } else if (S_ISDIR(sb.st_mode)) PARQ_TRY(add_dir(l, p, err));
       else PARQ_TRY(strlist_push(l, strdup(p), err));
       continue;
     }

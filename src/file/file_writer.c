@@ -3,7 +3,14 @@
  * Layout: "PAR1", row groups (each column chunk written contiguously after the
  * whole row group was buffered), column indexes, offset indexes, footer,
  * footer length, "PAR1". The file is written under a temporary name beside
- * the target and renamed on close, so readers never see a partial file. */
+ * the target and renamed on close, so readers never see a partial file.
+ *
+ * Threads: with threads > 1 pages are compressed on a worker pool as they are
+ * cut (column/wpool.h) while this thread goes on shredding and encoding. A
+ * closed row group is queued with its metadata minus offsets; queued row
+ * groups are written strictly in order once their pages are done, and offsets
+ * are assigned then. Nothing the writer decides looks at compressed sizes, so
+ * the file is byte-identical for any thread count. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,6 +25,7 @@
 #include "codec/codec.h"
 #include "column/cdc.h"
 #include "column/column_writer.h"
+#include "column/wpool.h"
 #include "column/shred.h"
 #include "file/schema.h"
 #include "util/error.h"
@@ -29,6 +37,13 @@ typedef struct chunk_idx {
   int32_t ci_len, oi_len;
   bool has_ci;
 } chunk_idx;
+
+/* A closed row group waiting for its pages to be compressed. Row groups reach
+ * the file strictly in the order they were closed; offsets are assigned then. */
+typedef struct rg_job {
+  uint32_t rg;         /* index into w->rgs */
+  pq_wchunk *chunks;   /* n_leaves */
+} rg_job;
 
 struct parq_writer {
   char *path, *tmp;
@@ -54,6 +69,12 @@ struct parq_writer {
   uint32_t n_kv;
   const char *created_by;
   parq_error fail;             /* first error; the writer refuses work after it */
+  /* Background compression (threads > 1): closed row groups wait in a ring
+   * until their pages are compressed, then are written in order. */
+  pq_wpool *pool;              /* NULL: pages are compressed inline */
+  rg_job *q;
+  uint32_t q_head, q_len, q_cap, max_pending;
+  int64_t pending_raw;         /* uncompressed bytes of queued row groups */
   /* Content-defined row-group cuts (cdc && cdc_row_groups; see parq.h). */
   bool cdc_rg;
   uint64_t rg_hash, rg_mask;
@@ -176,8 +197,15 @@ static void resolve_column(const parq_writer *w, const pq_leaf *leaf, const char
 
 /* ---------------------------------------------------------------- lifecycle */
 
+static void job_free(parq_writer *w, rg_job *j);
+
 static void writer_free(parq_writer *w) {
   if (!w) return;
+  /* Join the workers first: queued pages belong to the chunks freed below. */
+  pq_wpool_free(w->pool);
+  w->pool = NULL;
+  for (uint32_t k = 0; w->q && k < w->q_len; k++) job_free(w, &w->q[(w->q_head + k) % w->q_cap]);
+  free(w->q);
   if (w->fd >= 0) close(w->fd);
   for (int i = 0; i < w->n_leaves && w->cols; i++) pq_column_writer_free(w->cols[i]);
   free(w->cols);
@@ -335,6 +363,19 @@ parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
   w->created_by = parq_arena_strndup(&w->arena, cb, strlen(cb));
   o->created_by = NULL;
   if (!w->created_by) { st = parq_err_set(err, PARQ_ENOMEM, "out of memory"); goto fail; }
+  /* threads <= 1: compress inline and write each row group when it closes.
+   * More: a pool compresses pages while up to `threads` closed row groups
+   * wait (bounded memory); workers beyond 64 would only add contention. */
+  int nt = o->threads > 64 ? 64 : o->threads;
+  w->q_cap = nt > 1 ? (uint32_t)nt + 1 : 1;
+  w->max_pending = nt > 1 ? (uint32_t)nt : 0;
+  w->q = calloc(w->q_cap, sizeof *w->q);
+  if (!w->q) { st = parq_err_set(err, PARQ_ENOMEM, "out of memory"); goto fail; }
+  if (nt > 1) {
+    st = pq_wpool_new(nt, &w->pool, err);
+    if (st != PARQ_OK) goto fail;
+    for (int i = 0; i < w->n_leaves; i++) pq_column_writer_set_pool(w->cols[i], w->pool);
+  }
   st = make_tmp(w, err);
   if (st != PARQ_OK) goto fail;
   if (parq_buf_reserve(&w->wbuf, WBUF_CAP) != PARQ_OK) {
@@ -366,7 +407,72 @@ static parq_status refuse(const parq_writer *w, parq_error *err) {
 
 /* ---------------------------------------------------------------- row groups */
 
-static parq_status flush_rg(parq_writer *w, parq_error *err) {
+static void job_free(parq_writer *w, rg_job *j) {
+  for (int i = 0; j->chunks && i < w->n_leaves; i++) pq_wchunk_free(&j->chunks[i]);
+  free(j->chunks);
+  j->chunks = NULL;
+}
+
+static bool job_done(parq_writer *w, const rg_job *j) {
+  for (int i = 0; i < w->n_leaves; i++) {
+    const pq_wchunk *ch = &j->chunks[i];
+    if (ch->dict && !pq_wpool_done(w->pool, ch->dict)) return false;
+    for (size_t k = 0; k < ch->n_pages; k++)
+      if (!pq_wpool_done(w->pool, ch->pages[k])) return false;
+  }
+  return true;
+}
+
+/* Write a row group whose chunks were detached: wait for its pages, place
+ * each chunk at the current end of the file. */
+static parq_status write_job(parq_writer *w, rg_job *j, parq_error *err) {
+  pq_row_group *rg = &w->rgs[j->rg];
+  rg->file_offset = w->pos;
+  chunk_idx *ix = (chunk_idx *)w->idx.data + (size_t)j->rg * (size_t)w->n_leaves;
+  for (int i = 0; i < w->n_leaves; i++) {
+    pq_wchunk *ch = &j->chunks[i];
+    if (w->pool) {
+      if (ch->dict) pq_wpool_wait(w->pool, ch->dict);
+      for (size_t k = 0; k < ch->n_pages; k++) pq_wpool_wait(w->pool, ch->pages[k]);
+    }
+    int64_t off = w->pos;
+    ix[i].oi_off = (int64_t)w->oi_all.len;
+    PARQ_TRY(pq_wchunk_place(ch, off, &rg->columns[i], &w->oi_all, err));
+    ix[i].oi_len = (int32_t)((int64_t)w->oi_all.len - ix[i].oi_off);
+    if (ch->dict) PARQ_TRY(wr(w, ch->dict->out.data, ch->dict->out.len, err));
+    for (size_t k = 0; k < ch->n_pages; k++)
+      PARQ_TRY(wr(w, ch->pages[k]->out.data, ch->pages[k]->out.len, err));
+    const pq_column_metadata *m = &rg->columns[i].meta_data;
+    rg->total_byte_size += m->total_uncompressed_size;
+    rg->total_compressed_size += m->total_compressed_size;
+    w->pending_raw -= ch->raw_bytes;
+    pq_wchunk_free(ch); /* the compressed pages are in the file buffer now */
+  }
+  return PARQ_OK;
+}
+
+/* Write finished row groups from the front of the queue; block on the oldest
+ * while more than `keep` are queued. keep 0 writes everything. */
+static parq_status drain(parq_writer *w, uint32_t keep, parq_error *err) {
+  while (w->q_len > 0) {
+    rg_job *j = &w->q[w->q_head];
+    if (w->q_len <= keep && !job_done(w, j)) break;
+    parq_status st = write_job(w, j, err);
+    if (st != PARQ_OK) {
+      parq_err_prefix(err, "row group %u", j->rg);
+      return st; /* the job stays queued; writer_free releases it */
+    }
+    job_free(w, j);
+    w->q_head = (w->q_head + 1) % w->q_cap;
+    w->q_len--;
+  }
+  return PARQ_OK;
+}
+
+/* Close the open row group: finish and detach every column chunk (metadata
+ * that does not depend on compression is filled now) and queue it. Without a
+ * pool it is written at once, as the pages were compressed inline. */
+static parq_status close_rg(parq_writer *w, parq_error *err) {
   if (w->rg_rows == 0) return PARQ_OK;
   for (int i = 0; i < w->n_leaves; i++) PARQ_TRY(pq_column_writer_finish_chunk(w->cols[i], err));
   if (w->n_rgs == w->cap_rgs) {
@@ -376,44 +482,52 @@ static parq_status flush_rg(parq_writer *w, parq_error *err) {
     w->rgs = n;
     w->cap_rgs = cap;
   }
+  if (parq_buf_reserve(&w->idx, (size_t)w->n_leaves * sizeof(chunk_idx)) != PARQ_OK)
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   pq_row_group *rg = &w->rgs[w->n_rgs];
   memset(rg, 0, sizeof *rg);
   rg->columns = parq_arena_calloc(&w->arena, (size_t)w->n_leaves, sizeof(pq_column_chunk));
-  if (!rg->columns) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  rg_job j = {w->n_rgs, calloc((size_t)w->n_leaves, sizeof(pq_wchunk))};
+  if (!rg->columns || !j.chunks) {
+    free(j.chunks);
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  }
   rg->n_columns = (uint32_t)w->n_leaves;
   rg->num_rows = w->rg_rows;
   rg->has_file_offset = true;
-  rg->file_offset = w->pos;
   rg->has_total_compressed_size = true;
   if (w->n_rgs < 32768) {
     rg->has_ordinal = true;
     rg->ordinal = (int16_t)w->n_rgs;
   }
   for (int i = 0; i < w->n_leaves; i++) {
-    const uint8_t *p1, *p2;
-    size_t n1, n2;
-    pq_column_writer_chunk_parts(w->cols[i], &p1, &n1, &p2, &n2);
-    int64_t off = w->pos;
-    PARQ_TRY(wr(w, p1, n1, err));
-    PARQ_TRY(wr(w, p2, n2, err));
     chunk_idx ix;
     memset(&ix, 0, sizeof ix);
     ix.ci_off = (int64_t)w->ci_all.len;
-    ix.oi_off = (int64_t)w->oi_all.len;
-    PARQ_TRY(pq_column_writer_chunk_meta(w->cols[i], off, &w->arena, &rg->columns[i], &w->ci_all,
-                                         &ix.has_ci, &w->oi_all, err));
+    parq_status st = pq_column_writer_detach(w->cols[i], &w->arena, &rg->columns[i], &ix.has_ci,
+                                             &w->ci_all, &j.chunks[i], err);
+    if (st != PARQ_OK) {
+      job_free(w, &j);
+      return st;
+    }
     ix.ci_len = (int32_t)((int64_t)w->ci_all.len - ix.ci_off);
-    ix.oi_len = (int32_t)((int64_t)w->oi_all.len - ix.oi_off);
-    if (parq_buf_append(&w->idx, &ix, sizeof ix) != PARQ_OK)
-      return parq_err_set(err, PARQ_ENOMEM, "out of memory");
-    const pq_column_metadata *m = &rg->columns[i].meta_data;
-    rg->total_byte_size += m->total_uncompressed_size;
-    rg->total_compressed_size += m->total_compressed_size;
+    parq_buf_put(&w->idx, &ix, sizeof ix); /* reserved above */
+    w->pending_raw += j.chunks[i].raw_bytes;
   }
   w->n_rgs++;
   w->total_rows += w->rg_rows;
   w->rg_rows = 0;
-  return PARQ_OK;
+  w->q[(w->q_head + w->q_len) % w->q_cap] = j;
+  w->q_len++;
+  /* At most max_pending row groups wait for compression; the producer
+   * blocks (helping the workers) beyond that. */
+  return drain(w, w->max_pending, err);
+}
+
+static parq_status flush_rg(parq_writer *w, parq_error *err) {
+  parq_status st = close_rg(w, err);
+  if (st != PARQ_OK) parq_err_prefix(err, "%s", w->path);
+  return st;
 }
 
 parq_status parq_writer_flush_row_group(parq_writer *w, parq_error *err) {
@@ -523,6 +637,11 @@ static parq_status write_indexes(parq_writer *w, parq_error *err) {
 
 static parq_status finish(parq_writer *w, parq_error *err) {
   PARQ_TRY(flush_rg(w, err));
+  parq_status dst = drain(w, 0, err);
+  if (dst != PARQ_OK) {
+    parq_err_prefix(err, "%s", w->path);
+    return dst;
+  }
   if (w->opt.page_index) PARQ_TRY(write_indexes(w, err));
   pq_file_metadata fm;
   memset(&fm, 0, sizeof fm);
@@ -585,6 +704,9 @@ parq_status parq_writer_close(parq_writer *w, parq_error *err) {
   return st;
 }
 
-int64_t parq_writer_bytes(const parq_writer *w) { return w ? w->pos + buffered(w) : 0; }
+/* Queued row groups count with their uncompressed size until written. */
+int64_t parq_writer_bytes(const parq_writer *w) {
+  return w ? w->pos + w->pending_raw + buffered(w) : 0;
+}
 
 int64_t parq_writer_rows(const parq_writer *w) { return w ? w->total_rows + w->rg_rows : 0; }

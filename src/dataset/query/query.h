@@ -125,7 +125,8 @@ typedef struct pq_query {
 
 typedef struct pq_query_error {
   parq_error e;
-  int pos; /* byte offset into the query text, -1 when none */
+  int pos;   /* byte offset into the query text, -1 when none */
+  int usage; /* the query itself is wrong (syntax, names, types), not the data */
 } pq_query_error;
 
 /* Parse `text` (must outlive q). Syntax errors: PARQ_EINVAL with pos. */
@@ -189,6 +190,12 @@ int pq_val_cmp(const qvec *a, int64_t i, const qvec *b, int64_t j);
 const char *pq_qtype_name(qtype t);
 parq_status pq_qerr(pq_query_error *err, parq_status code, int pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Column `path` (dotted) of a "+s" batch as a vector of type `want`
+ * (QT_NULL: its own type); `file` names the input in errors. */
+parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                          const char *path, qtype want, parq_arena *a, qvec *v, const char *file,
+                          pq_query_error *err);
 
 /* Result row storage (exec.c / result.c). */
 parq_status pq_result_init(pq_result *r, int ncols, char *const *names, const qtype *types);

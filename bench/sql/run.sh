@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# run.sh — SQL benchmark: parq sql (one process, and 2 MPI ranks) against DuckDB with
+# SET threads=1, on the generated FineWeb-like corpus converted to Parquet.
+#
+#   bash bench/sql/run.sh [--size 200M] [--work DIR]      env BUILD=DIR (default build/)
+#
+# Queries: group-by (dump -> count, avg(score), max(token_count)), filtered aggregate,
+# count distinct, top-k. Each is timed 3 times, best wall time reported (Markdown table).
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SIZE=200M
+WORK=/tmp/parq-sql-bench
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) SIZE=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    *) echo "usage: $0 [--size N] [--work DIR]"; exit 2 ;;
+  esac
+done
+BUILD=${BUILD:-$root/build}
+PARQ=$BUILD/parq
+mkdir -p "$WORK"
+if [ ! -f "$WORK/corpus-$SIZE.parquet" ]; then
+  "$BUILD/gencorpus" --bytes "$SIZE" --out "$WORK/corpus.jsonl"
+  "$PARQ" convert "$WORK/corpus.jsonl" -o "$WORK/corpus-$SIZE.parquet" --row-group-rows 65536 -q
+  rm -f "$WORK/corpus.jsonl"
+fi
+F="'$WORK/corpus-$SIZE.parquet'"
+names=("group-by" "filtered aggregate" "count distinct" "top-k")
+queries=(
+  "SELECT dump, count(*) AS n, avg(score) AS a, max(token_count) AS m FROM $F GROUP BY dump ORDER BY dump"
+  "SELECT count(*) AS n, avg(token_count) AS a FROM $F WHERE language_score > 0.9 AND int_score >= 3"
+  "SELECT count(DISTINCT url) AS u, count(DISTINCT dump) AS d FROM $F"
+  "SELECT id, token_count FROM $F ORDER BY token_count DESC, id LIMIT 10"
+)
+best() { # best of 3 wall seconds of "$@"
+  local b=""
+  for _ in 1 2 3; do
+    local s e
+    s=$(date +%s.%N)
+    "$@" > /dev/null 2>"$WORK/err" || { echo "error: $(head -c 200 "$WORK/err")"; return; }
+    e=$(date +%s.%N)
+    b=$(echo "$s $e ${b:-999999}" | awk '{t=$2-$1; print (t<$3)?t:$3}')
+  done
+  printf '%.3f' "$b"
+}
+duck() { node "$root/bench/sql/duck.mjs" "$1"; }
+cat > "$root/bench/sql/duck.mjs" <<'JS'
+// duck.mjs — runs one query in DuckDB (threads=1) for bench/sql/run.sh.
+import { DuckDBInstance } from '../../tests/interop/node_modules/@duckdb/node-api/lib/index.js';
+const con = await (await DuckDBInstance.create(':memory:')).connect();
+await con.run('SET threads=1');
+await con.runAndReadAll(process.argv[2]);
+JS
+have_duck=0
+[ -d "$root/tests/interop/node_modules/@duckdb/node-api" ] && command -v node >/dev/null && have_duck=1
+echo "corpus: $SIZE ($(du -h "$WORK/corpus-$SIZE.parquet" | cut -f1) Parquet, $("$PARQ" sql "SELECT count(*) FROM $F" -f csv | tail -1) rows)"
+echo
+echo "| query | parq 1 rank (s) | parq 2 ranks MPI (s) | DuckDB threads=1 (s) |"
+echo "|---|---|---|---|"
+for i in "${!queries[@]}"; do
+  q=${queries[$i]}
+  p1=$(best "$PARQ" sql "$q" -f csv)
+  p2="n/a"
+  command -v mpirun >/dev/null && p2=$(best mpirun --allow-run-as-root --oversubscribe -np 2 "$PARQ" sql "$q" -f csv)
+  d="n/a"
+  [ $have_duck = 1 ] && d=$(best duck "$q")
+  echo "| ${names[$i]} | $p1 | $p2 | $d |"
+done

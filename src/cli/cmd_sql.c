@@ -1,0 +1,337 @@
+/* cmd_sql.c — `parq sql "QUERY"`: run one SELECT over Parquet / JSONL / CSV
+ * files and print the result as an aligned table, JSON Lines, CSV, or write
+ * it as Parquet.
+ *
+ * Also home of the CLI's MPI glue (built with PARQ_HAVE_MPI): under
+ * mpirun (detected from the launcher's environment) the command joins
+ * MPI_COMM_WORLD and hands the engine a pq_comm backed by MPI collectives;
+ * rank 0 alone prints. A rank that fails prints "rank R: cause" and calls
+ * MPI_Abort so the whole job stops with nothing written.
+ *
+ * Exit codes: 0 ok, 1 data / I/O errors, 2 usage and SQL errors (syntax,
+ * unknown column, type errors). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "dataset/query/query.h"
+#include "io/io.h"
+#include "util/arrow.h"
+#include "util/error.h"
+
+#ifdef PARQ_HAVE_MPI
+#include <mpi.h>
+#endif
+
+/* ---------------- MPI glue ---------------- */
+
+int cli_mpi_begin(pq_comm *c);
+void cli_mpi_end(const pq_comm *c);
+void cli_mpi_fail(const pq_comm *c, const char *what);
+
+#ifdef PARQ_HAVE_MPI
+static int under_launcher(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") ||
+         getenv("MPI_LOCALNRANKS");
+}
+
+static parq_status mpi_alltoallv(void *ctx, const parq_buf *send, parq_buf *recv,
+                                 parq_error *err) {
+  (void)ctx;
+  int W;
+  MPI_Comm_size(MPI_COMM_WORLD, &W);
+  int *sc = calloc((size_t)W * 4, sizeof *sc);
+  if (!sc) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  int *sd = sc + W, *rc = sc + 2 * W, *rd = sc + 3 * W;
+  size_t total = 0;
+  for (int r = 0; r < W; r++) {
+    if (send[r].len > INT32_MAX) {
+      free(sc);
+      return parq_err_set(err, PARQ_EUNSUPPORTED, "exchange of more than 2 GiB to one rank");
+    }
+    sc[r] = (int)send[r].len;
+  }
+  MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, MPI_COMM_WORLD);
+  parq_buf out = PARQ_BUF_INIT;
+  size_t stot = 0;
+  for (int r = 0; r < W; r++) {
+    sd[r] = (int)stot;
+    stot += (size_t)sc[r];
+    rd[r] = (int)total;
+    total += (size_t)rc[r];
+  }
+  if (stot > INT32_MAX || total > INT32_MAX) {
+    free(sc);
+    return parq_err_set(err, PARQ_EUNSUPPORTED, "exchange larger than 2 GiB per rank");
+  }
+  parq_buf flat = PARQ_BUF_INIT;
+  for (int r = 0; r < W; r++)
+    if (send[r].len && parq_buf_append(&flat, send[r].data, send[r].len)) goto oom;
+  if (parq_buf_resize(&out, total ? total : 1)) goto oom;
+  MPI_Alltoallv(flat.data, sc, sd, MPI_BYTE, out.data, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
+  out.len = total;
+  parq_buf_free(recv);
+  *recv = out;
+  parq_buf_free(&flat);
+  free(sc);
+  return PARQ_OK;
+oom:
+  parq_buf_free(&flat);
+  parq_buf_free(&out);
+  free(sc);
+  return parq_err_set(err, PARQ_ENOMEM, "out of memory in exchange");
+}
+
+static parq_status mpi_gather(void *ctx, const void *data, size_t len, parq_buf *recv,
+                              parq_error *err) {
+  (void)ctx;
+  int W, me;
+  MPI_Comm_size(MPI_COMM_WORLD, &W);
+  MPI_Comm_rank(MPI_COMM_WORLD, &me);
+  if (len > INT32_MAX) return parq_err_set(err, PARQ_EUNSUPPORTED, "result larger than 2 GiB per rank");
+  int n = (int)len;
+  int *cnt = calloc((size_t)W * 2, sizeof *cnt);
+  if (!cnt) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  int *disp = cnt + W;
+  MPI_Gather(&n, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  size_t total = 0;
+  for (int r = 0; r < W && me == 0; r++) {
+    disp[r] = (int)total;
+    total += (size_t)cnt[r];
+  }
+  if (total > INT32_MAX) {
+    free(cnt);
+    return parq_err_set(err, PARQ_EUNSUPPORTED, "gathered result larger than 2 GiB");
+  }
+  if (me == 0) {
+    parq_buf_clear(recv);
+    if (parq_buf_resize(recv, total ? total : 1)) {
+      free(cnt);
+      return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    }
+    recv->len = total;
+  }
+  MPI_Gatherv(data, n, MPI_BYTE, me == 0 ? recv->data : NULL, cnt, disp, MPI_BYTE, 0,
+              MPI_COMM_WORLD);
+  free(cnt);
+  return PARQ_OK;
+}
+
+static int mpi_all_ok(void *ctx, int ok) {
+  (void)ctx;
+  int all = 0;
+  MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return all;
+}
+#endif
+
+/* Join MPI when launched by mpirun; else a one-rank comm. 0 ok, -1 failed. */
+int cli_mpi_begin(pq_comm *c) {
+  pq_comm_local(c);
+#ifdef PARQ_HAVE_MPI
+  if (!under_launcher()) return 0;
+  int inited = 0;
+  MPI_Initialized(&inited);
+  if (!inited && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+    fprintf(stderr, "parq: MPI_Init failed\n");
+    return -1;
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &c->size);
+  c->alltoallv = mpi_alltoallv;
+  c->gather = mpi_gather;
+  c->all_ok = mpi_all_ok;
+  c->ctx = c;
+#endif
+  return 0;
+}
+
+void cli_mpi_end(const pq_comm *c) {
+#ifdef PARQ_HAVE_MPI
+  if (c->ctx) MPI_Finalize();
+#else
+  (void)c;
+#endif
+}
+
+/* A rank failed: stop every rank (nothing is printed to stdout by then). */
+void cli_mpi_fail(const pq_comm *c, const char *what) {
+#ifdef PARQ_HAVE_MPI
+  if (c->ctx && c->size > 1) {
+    fprintf(stderr, "parq: rank %d of %d failed: %s\n", c->rank, c->size, what);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+#else
+  (void)c;
+  (void)what;
+#endif
+}
+
+/* ---------------- the command ---------------- */
+
+/* Print the query line holding byte `pos` with a caret under it. */
+static void show_caret(const char *q, int pos) {
+  size_t len = strlen(q);
+  if (pos < 0 || (size_t)pos > len) return;
+  size_t start = (size_t)pos, end = (size_t)pos;
+  while (start > 0 && q[start - 1] != '\n') start--;
+  while (end < len && q[end] != '\n') end++;
+  /* long lines: show a window around the position */
+  if ((size_t)pos - start > 60) start = (size_t)pos - 60;
+  if (end - start > 120) end = start + 120;
+  fprintf(stderr, "  %.*s\n  ", (int)(end - start), q + start);
+  for (size_t k = start; k < (size_t)pos; k++) fputc(q[k] == '\t' ? '\t' : ' ', stderr);
+  fputs("^\n", stderr);
+}
+
+static int write_output(const cli_args *a, const pq_result *res, const char *fmt,
+                        const char *out_path) {
+  parq_error err = {0};
+  if (!strcmp(fmt, "parquet")) {
+    struct ArrowSchema s;
+    struct ArrowArray b;
+    parq_status st = pq_result_to_arrow(res, &s, &b, &err);
+    if (st != PARQ_OK) return cli_fail_err(&err, st, NULL);
+    parq_write_options wo;
+    parq_write_options_init(&wo);
+    parq_writer *w;
+    st = parq_writer_open(out_path, &s, &wo, &w, &err);
+    if (st == PARQ_OK) {
+      st = parq_writer_write(w, &b, &err);
+      if (st == PARQ_OK) st = parq_writer_close(w, &err);
+      else parq_writer_abort(w);
+    }
+    b.release(&b);
+    s.release(&s);
+    return st == PARQ_OK ? CLI_OK : cli_fail_err(&err, st, out_path);
+  }
+  int fd = 1;
+  FILE *f = NULL;
+  if (out_path) {
+    f = fopen(out_path, "wb");
+    if (!f) return cli_failf("%s: cannot create: %s", out_path, strerror(errno));
+    fd = fileno(f);
+  }
+  cli_out o;
+  cli_out_init(&o, fd);
+  parq_status st = PARQ_OK;
+  if (!strcmp(fmt, "table")) {
+    st = pq_result_table(res, &o.buf, &err);
+  } else {
+    struct ArrowSchema s;
+    struct ArrowArray b;
+    st = pq_result_to_arrow(res, &s, &b, &err);
+    if (st == PARQ_OK) {
+      if (!strcmp(fmt, "csv")) {
+        st = pq_csv_write_header(&s, &o.buf, &err);
+        if (st == PARQ_OK) st = pq_csv_write_batch(&s, &b, &o.buf, &err);
+      } else {
+        st = pq_jsonl_write_batch(&s, &b, &o.buf, &err);
+      }
+      b.release(&b);
+      s.release(&s);
+    }
+  }
+  (void)a;
+  int rc = st == PARQ_OK ? cli_out_finish(&o) : (cli_out_finish(&o), cli_fail_err(&err, st, NULL));
+  if (f && fclose(f) != 0 && rc == CLI_OK) rc = cli_failf("%s: write error", out_path);
+  return rc;
+}
+
+static int sql_run(const cli_args *a) {
+  const char *text = a->pos[0];
+  const char *fmt = cli_value(a, "format");
+  const char *out_path = cli_value(a, "output");
+  if (!fmt) fmt = "table";
+  if (strcmp(fmt, "table") && strcmp(fmt, "jsonl") && strcmp(fmt, "csv") && strcmp(fmt, "parquet"))
+    return cli_usage_error(a->cmd, "--format must be table, jsonl, csv or parquet, got '%s'", fmt);
+  if (!strcmp(fmt, "parquet") && !out_path)
+    return cli_usage_error(a->cmd, "--format parquet needs -o OUT.parquet");
+  pq_exec_options eo = {0, 0};
+  int rc;
+  if ((rc = cli_opt_size(a, "memory-limit", 1, &eo.memory_limit)) != CLI_OK) return rc;
+  if ((rc = cli_opt_int64(a, "batch-rows", 1, &eo.batch_rows)) != CLI_OK) return rc;
+
+  pq_comm comm;
+  if (cli_mpi_begin(&comm) != 0) return CLI_FAIL;
+  pq_query q;
+  pq_query_error qe;
+  memset(&qe, 0, sizeof qe);
+  parq_status st = pq_query_parse(text, &q, &qe);
+  if (st != PARQ_OK) {
+    /* every rank parses the same text: all fail alike, rank 0 reports */
+    if (comm.rank == 0) {
+      fprintf(stderr, "parq sql: %s\n", qe.e.message);
+      show_caret(text, qe.pos);
+    }
+    pq_query_free(&q);
+    cli_mpi_end(&comm);
+    return st == PARQ_ENOMEM ? CLI_FAIL : CLI_USAGE;
+  }
+  pq_result res;
+  memset(&qe, 0, sizeof qe);
+  qe.pos = -1;
+  st = pq_query_run(&q, &eo, &comm, &res, &qe);
+  if (st != PARQ_OK) {
+    int usage = qe.usage;
+    if (comm.size > 1 && !usage) {
+      char msg[PARQ_ERROR_MSG_MAX + 32];
+      snprintf(msg, sizeof msg, "%s", qe.e.message);
+      cli_mpi_fail(&comm, msg);
+    }
+    if (comm.rank == 0) {
+      fprintf(stderr, "parq sql: %s\n", qe.e.message);
+      show_caret(text, qe.pos);
+    }
+    pq_query_free(&q);
+    cli_mpi_end(&comm);
+    return usage ? CLI_USAGE : CLI_FAIL;
+  }
+  rc = CLI_OK;
+  if (comm.rank == 0) {
+    if (cli_flag(a, "explain")) {
+      parq_buf b = PARQ_BUF_INIT;
+      pq_query_explain(&q, &b);
+      fprintf(stderr, "%.*s", (int)b.len, b.data ? (const char *)b.data : "");
+      parq_buf_free(&b);
+    }
+    rc = write_output(a, &res, fmt, out_path);
+  }
+  pq_result_free(&res);
+  pq_query_free(&q);
+  cli_mpi_end(&comm);
+  return rc;
+}
+
+static const cli_option sql_options[] = {
+    {"format", 'f', "table|jsonl|csv|parquet", "output format (default table)"},
+    {"output", 'o', "FILE", "write the result to FILE (required for parquet)"},
+    {"memory-limit", 0, "SIZE", "fail when GROUP BY state exceeds SIZE (e.g. 2G)"},
+    {"batch-rows", 0, "N", "rows per scanned batch (default 65536)"},
+    {"explain", 0, NULL, "print the logical plan on stderr"},
+};
+
+const cli_command cli_cmd_sql = {
+    .name = "sql",
+    .summary = "run a SQL SELECT over Parquet, JSONL or CSV files",
+    .usage = "\"QUERY\" [options]",
+    .description =
+        "One SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT/OFFSET over FROM 'path' "
+        "(a file, a glob such as 'shards/*.parquet', or a directory). Only referenced columns "
+        "are read; simple WHERE comparisons prune row groups. Under mpirun every rank scans "
+        "row groups g % size == rank and rank 0 prints. See docs/SQL.md. Exit 2 for SQL or "
+        "usage errors, 1 for data/IO errors.",
+    .options = sql_options,
+    .n_options = sizeof sql_options / sizeof sql_options[0],
+    .examples = "parq sql \"SELECT count(*) FROM 'data.parquet'\"\n"
+                "parq sql \"SELECT dump, count(*) n, avg(score) FROM 'shards/*.parquet' GROUP BY "
+                "dump ORDER BY n DESC LIMIT 10\"\n"
+                "mpirun -np 4 parq sql \"SELECT meta.lang, count(*) FROM 'dir' GROUP BY 1\" -f jsonl",
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = sql_run,
+};

@@ -1,0 +1,648 @@
+/* agg.c — hash aggregation. Group keys are encoded as bytes (pq_key_encode
+ * of each key, so NULLs group together and NaNs with NaNs), hashed with XXH3
+ * and interned in an open-addressing table; each group gets a dense id and
+ * every aggregate keeps one accumulator array indexed by id, updated batch by
+ * batch in tight per-aggregate loops. count(DISTINCT x) interns (id, x)
+ * pairs in a second table. For distributed runs the per-group states are
+ * serialised, routed by key hash to their owner rank and merged there.
+ *
+ * Memory: accumulators and tables are counted against memory_limit; going
+ * beyond fails with a clear error (spilling partitions to disk is not
+ * implemented). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset/query/query.h"
+#include "util/error.h"
+
+/* ---- byte-key hash set: id = insertion order ---- */
+typedef struct hset {
+  uint64_t *hash;   /* per slot */
+  uint32_t *slot;   /* id + 1, 0 = empty */
+  size_t cap;       /* power of two */
+  parq_buf keys;
+  uint64_t *off;    /* id -> start in keys; off[n] = keys.len */
+  uint32_t *len;
+  size_t n, ncap;
+} hset;
+
+static void hset_free(hset *h) {
+  free(h->hash);
+  free(h->slot);
+  free(h->off);
+  free(h->len);
+  parq_buf_free(&h->keys);
+  memset(h, 0, sizeof *h);
+}
+
+static int hset_grow(hset *h) {
+  size_t nc = h->cap ? h->cap * 2 : 1024;
+  uint64_t *nh = malloc(nc * sizeof *nh);
+  uint32_t *ns = calloc(nc, sizeof *ns);
+  if (!nh || !ns) {
+    free(nh);
+    free(ns);
+    return -1;
+  }
+  for (size_t k = 0; k < h->cap; k++) {
+    if (!h->slot[k]) continue;
+    size_t j = h->hash[k] & (nc - 1);
+    while (ns[j]) j = (j + 1) & (nc - 1);
+    ns[j] = h->slot[k];
+    nh[j] = h->hash[k];
+  }
+  free(h->hash);
+  free(h->slot);
+  h->hash = nh;
+  h->slot = ns;
+  h->cap = nc;
+  return 0;
+}
+
+/* Find or insert; *id gets the id, returns 1 if new, 0 if found, -1 OOM. */
+static int hset_put(hset *h, const uint8_t *k, size_t n, uint64_t hv, uint32_t *id) {
+  if ((h->n + 1) * 4 > h->cap * 3 && hset_grow(h)) return -1;
+  size_t j = hv & (h->cap - 1);
+  while (h->slot[j]) {
+    uint32_t i = h->slot[j] - 1;
+    if (h->hash[j] == hv && h->len[i] == n && !memcmp(h->keys.data + h->off[i], k, n)) {
+      *id = i;
+      return 0;
+    }
+    j = (j + 1) & (h->cap - 1);
+  }
+  if (h->n == UINT32_MAX - 1) return -1;
+  if (h->n == h->ncap) {
+    size_t nc = h->ncap ? h->ncap * 2 : 1024;
+    uint64_t *no = realloc(h->off, nc * sizeof *no);
+    if (!no) return -1;
+    h->off = no;
+    uint32_t *nl = realloc(h->len, nc * sizeof *nl);
+    if (!nl) return -1;
+    h->len = nl;
+    h->ncap = nc;
+  }
+  h->off[h->n] = h->keys.len;
+  h->len[h->n] = (uint32_t)n;
+  if (parq_buf_append(&h->keys, k, n)) return -1;
+  h->slot[j] = (uint32_t)h->n + 1;
+  h->hash[j] = hv;
+  *id = (uint32_t)h->n++;
+  return 1;
+}
+
+static size_t hset_bytes(const hset *h) {
+  return h->cap * 12 + h->keys.cap + h->ncap * 12;
+}
+
+/* ---- accumulators ---- */
+typedef struct acc {
+  int fn;       /* qfunc */
+  int distinct, star;
+  qtype t;      /* argument type */
+  int64_t *cnt; /* non-NULL inputs seen (count / has-value) */
+  int64_t *si;  /* integer sum, or int min/max */
+  double *sd;   /* double sum, or double min/max */
+  double *sc;   /* Neumaier compensation of the double sum: results do not
+                 * depend on the order rows (or ranks) were added in practice */
+  char **ss;    /* string min/max (malloc'ed) */
+  uint32_t *sl;
+  hset dset;    /* DISTINCT: (group id, value) pairs */
+} acc;
+
+struct pq_agg {
+  const pq_query *q;
+  hset groups;
+  size_t gcap; /* capacity of accumulator arrays */
+  acc *accs;
+  int nacc;
+  int64_t memory_limit;
+  parq_buf kb;
+  uint32_t *gids;
+  size_t gids_cap;
+};
+
+static void acc_free(acc *a, size_t n) {
+  free(a->cnt);
+  free(a->si);
+  free(a->sd);
+  free(a->sc);
+  if (a->ss)
+    for (size_t k = 0; k < n; k++) free(a->ss[k]);
+  free(a->ss);
+  free(a->sl);
+  hset_free(&a->dset);
+}
+
+void pq_agg_free(pq_agg *g) {
+  if (!g) return;
+  for (int k = 0; k < g->nacc; k++) acc_free(&g->accs[k], g->gcap);
+  free(g->accs);
+  hset_free(&g->groups);
+  parq_buf_free(&g->kb);
+  free(g->gids);
+  free(g);
+}
+
+static int grow_arr(void **p, size_t old, size_t nc, size_t sz) {
+  void *n = realloc(*p, nc * sz);
+  if (!n) return -1;
+  memset((char *)n + old * sz, 0, (nc - old) * sz);
+  *p = n;
+  return 0;
+}
+
+static size_t agg_bytes(const pq_agg *g) {
+  size_t b = hset_bytes(&g->groups) + g->gcap * (size_t)g->nacc * 24;
+  for (int k = 0; k < g->nacc; k++) b += hset_bytes(&g->accs[k].dset);
+  return b;
+}
+
+static parq_status check_mem(pq_agg *g, parq_error *err) {
+  if (g->memory_limit > 0 && agg_bytes(g) > (size_t)g->memory_limit)
+    return parq_err_set(err, PARQ_ENOMEM,
+                        "GROUP BY state (%zu groups, %zu bytes) exceeds --memory-limit %lld "
+                        "(spilling to disk is not implemented; raise the limit)",
+                        g->groups.n, agg_bytes(g), (long long)g->memory_limit);
+  return PARQ_OK;
+}
+
+/* Make room for group id `id`. */
+static parq_status ensure_groups(pq_agg *g, size_t id, parq_error *err) {
+  if (id < g->gcap) return PARQ_OK;
+  size_t nc = g->gcap ? g->gcap * 2 : 1024;
+  while (nc <= id) nc *= 2;
+  for (int k = 0; k < g->nacc; k++) {
+    acc *a = &g->accs[k];
+    if (grow_arr((void **)&a->cnt, g->gcap, nc, sizeof *a->cnt) ||
+        grow_arr((void **)&a->si, g->gcap, nc, sizeof *a->si) ||
+        grow_arr((void **)&a->sd, g->gcap, nc, sizeof *a->sd) ||
+        grow_arr((void **)&a->sc, g->gcap, nc, sizeof *a->sc))
+      return parq_err_set(err, PARQ_ENOMEM, "out of memory growing GROUP BY state");
+    if (a->t == QT_STR && (a->fn == QF_MIN || a->fn == QF_MAX) &&
+        (grow_arr((void **)&a->ss, g->gcap, nc, sizeof *a->ss) ||
+         grow_arr((void **)&a->sl, g->gcap, nc, sizeof *a->sl)))
+      return parq_err_set(err, PARQ_ENOMEM, "out of memory growing GROUP BY state");
+  }
+  g->gcap = nc;
+  return check_mem(g, err);
+}
+
+static parq_status init_accs(pq_agg *g, parq_error *err) {
+  const pq_query *q = g->q;
+  g->nacc = q->naggs;
+  g->accs = calloc((size_t)(q->naggs ? q->naggs : 1), sizeof *g->accs);
+  if (!g->accs) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  for (int k = 0; k < q->naggs; k++) {
+    acc *a = &g->accs[k];
+    a->fn = q->aggs[k]->op;
+    a->distinct = q->aggs[k]->distinct;
+    a->star = q->aggs[k]->star;
+    a->t = q->aggs[k]->nargs ? q->aggs[k]->args[0]->type : QT_NULL;
+  }
+  return PARQ_OK;
+}
+
+/* Group id of the encoded key (inserting it). */
+static parq_status group_id(pq_agg *g, const uint8_t *k, size_t n, uint32_t *id,
+                            parq_error *err) {
+  int r = hset_put(&g->groups, k, n, pq_key_hash(k, n), id);
+  if (r < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in GROUP BY table");
+  if (r == 1) {
+    PARQ_TRY(ensure_groups(g, *id, err));
+    if ((*id & 0xFFFF) == 0) PARQ_TRY(check_mem(g, err));
+  }
+  return PARQ_OK;
+}
+
+parq_status pq_agg_new(const pq_query *q, int64_t memory_limit, pq_agg **out, parq_error *err) {
+  pq_agg *g = calloc(1, sizeof *g);
+  if (!g) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  g->q = q;
+  g->memory_limit = memory_limit;
+  parq_status st = init_accs(g, err);
+  if (st == PARQ_OK && q->ngroup == 0) { /* global aggregate: one group even with no rows */
+    uint32_t id;
+    st = group_id(g, (const uint8_t *)"", 0, &id, err);
+  }
+  if (st != PARQ_OK) {
+    pq_agg_free(g);
+    return st;
+  }
+  *out = g;
+  return PARQ_OK;
+}
+
+static inline int vnul(const qvec *v, int64_t r) { return v->nul && v->nul[r]; }
+
+static inline void nsum(double *s, double *c, double x) {
+  double t = *s + x;
+  if (fabs(*s) >= fabs(x)) *c += (*s - t) + x;
+  else *c += (x - t) + *s;
+  *s = t;
+}
+
+static int set_str(acc *a, uint32_t gid, const qstr *s) {
+  char *p = realloc(a->ss[gid], s->n ? s->n : 1);
+  if (!p) return -1;
+  if (s->n) memcpy(p, s->p, s->n);
+  a->ss[gid] = p;
+  a->sl[gid] = s->n;
+  return 0;
+}
+static int str_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
+  uint32_t n = an < bn ? an : bn;
+  int c = n ? memcmp(a, b, n) : 0;
+  return c ? c : (an > bn) - (an < bn);
+}
+static inline int dless(double a, double b) { /* NaN largest */
+  return isnan(b) ? !isnan(a) : a < b;
+}
+
+/* Fold one non-NULL value (row r of v) into group gid's accumulator. */
+static int acc_value(acc *a, uint32_t gid, const qvec *v, int64_t r) {
+  int64_t c = a->cnt[gid]++;
+  switch (a->fn) {
+    case QF_SUM: case QF_AVG:
+      if (v->t == QT_DBL) nsum(&a->sd[gid], &a->sc[gid], v->d[r]);
+      else a->si[gid] = (int64_t)((uint64_t)a->si[gid] + (uint64_t)v->i[r]);
+      break;
+    case QF_MIN: case QF_MAX: {
+      int mx = a->fn == QF_MAX;
+      if (v->t == QT_DBL) {
+        double x = v->d[r];
+        if (!c || (mx ? dless(a->sd[gid], x) : dless(x, a->sd[gid]))) a->sd[gid] = x;
+      } else if (v->t == QT_STR) {
+        const qstr *s = &v->s[r];
+        if (!c) return set_str(a, gid, s);
+        int k = str_cmp(s->p, s->n, a->ss[gid], a->sl[gid]);
+        if (mx ? k > 0 : k < 0) return set_str(a, gid, s);
+      } else {
+        int64_t x = v->i[r];
+        if (!c || (mx ? x > a->si[gid] : x < a->si[gid])) a->si[gid] = x;
+      }
+      break;
+    }
+    default: break;
+  }
+  return 0;
+}
+
+/* count(DISTINCT): intern (gid, encoded value); counts new pairs. */
+static parq_status distinct_put(acc *a, uint32_t gid, const uint8_t *enc, size_t n,
+                                parq_buf *tmp, parq_error *err) {
+  parq_buf_clear(tmp);
+  if (parq_buf_append(tmp, &gid, 4) || parq_buf_append(tmp, enc, n))
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  uint32_t id;
+  int r = hset_put(&a->dset, tmp->data, tmp->len, pq_key_hash(tmp->data, tmp->len), &id);
+  if (r < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in count(DISTINCT)");
+  a->cnt[gid] += r;
+  return PARQ_OK;
+}
+
+parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *ar, pq_query_error *err) {
+  const pq_query *q = g->q;
+  int64_t n = f->n;
+  if (n == 0) return PARQ_OK;
+  if ((size_t)n > g->gids_cap) {
+    uint32_t *ng = realloc(g->gids, (size_t)n * sizeof *ng);
+    if (!ng) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+    g->gids = ng;
+    g->gids_cap = (size_t)n;
+  }
+  uint32_t *gids = g->gids;
+  if (q->ngroup == 0) {
+    memset(gids, 0, (size_t)n * sizeof *gids);
+  } else {
+    qvec kv[64];
+    if (q->ngroup > 64) return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "more than 64 GROUP BY keys");
+    for (int k = 0; k < q->ngroup; k++) PARQ_TRY(pq_eval(q->group[k], f, ar, &kv[k], err));
+    if (q->ngroup == 1 && kv[0].t != QT_STR && kv[0].t != QT_DBL) {
+      /* common case: one integer-like key; encode inline */
+      const qvec *v = &kv[0];
+      uint8_t key[9];
+      for (int64_t r = 0; r < n; r++) {
+        size_t kl = 1;
+        key[0] = !vnul(v, r);
+        if (key[0]) {
+          memcpy(key + 1, &v->i[r], 8);
+          kl = 9;
+        }
+        parq_status st = group_id(g, key, kl, &gids[r], &err->e);
+        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", err->e.message);
+      }
+    } else {
+      for (int64_t r = 0; r < n; r++) {
+        parq_buf_clear(&g->kb);
+        for (int k = 0; k < q->ngroup; k++)
+          if (pq_key_encode(&kv[k], r, &g->kb)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+        parq_error e2 = {0};
+        parq_status st = group_id(g, g->kb.data, g->kb.len, &gids[r], &e2);
+        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
+      }
+    }
+  }
+  parq_buf tmp = PARQ_BUF_INIT, enc = PARQ_BUF_INIT;
+  parq_status st = PARQ_OK;
+  for (int k = 0; k < g->nacc && st == PARQ_OK; k++) {
+    acc *a = &g->accs[k];
+    if (a->star) {
+      for (int64_t r = 0; r < n; r++) a->cnt[gids[r]]++;
+      continue;
+    }
+    qvec v;
+    st = pq_eval(q->aggs[k]->args[0], f, ar, &v, err);
+    if (st != PARQ_OK) break;
+    if (v.t == QT_NULL) continue;
+    if (a->distinct) {
+      for (int64_t r = 0; r < n && st == PARQ_OK; r++) {
+        if (vnul(&v, r)) continue;
+        parq_buf_clear(&enc);
+        if (pq_key_encode(&v, r, &enc)) {
+          st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+          break;
+        }
+        parq_error e2 = {0};
+        if ((st = distinct_put(a, gids[r], enc.data, enc.len, &tmp, &e2)) != PARQ_OK)
+          pq_qerr(err, st, -1, "%s", e2.message);
+      }
+      continue;
+    }
+    if (a->fn == QF_COUNT) {
+      for (int64_t r = 0; r < n; r++) a->cnt[gids[r]] += !vnul(&v, r);
+      continue;
+    }
+    if ((a->fn == QF_SUM || a->fn == QF_AVG) && v.t == QT_DBL) { /* hot loop */
+      for (int64_t r = 0; r < n; r++)
+        if (!vnul(&v, r)) a->cnt[gids[r]]++, nsum(&a->sd[gids[r]], &a->sc[gids[r]], v.d[r]);
+      continue;
+    }
+    for (int64_t r = 0; r < n; r++)
+      if (!vnul(&v, r) && acc_value(a, gids[r], &v, r)) {
+        st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+        break;
+      }
+  }
+  parq_buf_free(&tmp);
+  parq_buf_free(&enc);
+  if (st == PARQ_OK && g->groups.n > 0) {
+    parq_error e2 = {0};
+    if ((st = check_mem(g, &e2)) != PARQ_OK) pq_qerr(err, st, -1, "%s", e2.message);
+  }
+  return st;
+}
+
+/* ---- finalisation ---- */
+
+static parq_status decode_keys(pq_agg *g, parq_arena *a, qvec *kv, parq_error *err) {
+  const pq_query *q = g->q;
+  int64_t n = (int64_t)g->groups.n;
+  for (int k = 0; k < q->ngroup; k++) {
+    if (pq_vec_alloc(&kv[k], q->group[k]->type, n, a)) goto oom;
+    kv[k].nul = parq_arena_calloc(a, (size_t)(n ? n : 1), 1);
+    if (!kv[k].nul) goto oom;
+  }
+  for (int64_t r = 0; r < n; r++) {
+    const uint8_t *p = g->groups.keys.data + g->groups.off[r];
+    for (int k = 0; k < q->ngroup; k++) {
+      qvec *v = &kv[k];
+      if (*p++ == 0) {
+        v->nul[r] = 1;
+        continue;
+      }
+      if (v->t == QT_DBL) memcpy(&v->d[r], p, 8), p += 8;
+      else if (v->t == QT_STR) {
+        uint32_t l;
+        memcpy(&l, p, 4);
+        v->s[r].p = (const char *)p + 4;
+        v->s[r].n = l;
+        p += 4 + l;
+      } else memcpy(&v->i[r], p, 8), p += 8;
+    }
+  }
+  return PARQ_OK;
+oom:
+  return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+}
+
+parq_status pq_agg_frame(pq_agg *g, parq_arena *a, qframe *out, parq_error *err) {
+  const pq_query *q = g->q;
+  int nc = q->ngroup + q->naggs;
+  int64_t n = (int64_t)g->groups.n;
+  qvec *cols = parq_arena_calloc(a, (size_t)(nc ? nc : 1), sizeof *cols);
+  if (!cols) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  PARQ_TRY(decode_keys(g, a, cols, err));
+  for (int k = 0; k < g->nacc; k++) {
+    acc *ac = &g->accs[k];
+    qvec *v = &cols[q->ngroup + k];
+    if (pq_vec_alloc(v, q->aggs[k]->type, n, a)) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    if (ac->fn != QF_COUNT) {
+      v->nul = parq_arena_calloc(a, (size_t)(n ? n : 1), 1);
+      if (!v->nul) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    }
+    for (int64_t r = 0; r < n; r++) {
+      int64_t c = ac->cnt[r];
+      if (ac->fn == QF_COUNT) {
+        v->i[r] = c;
+        continue;
+      }
+      if (c == 0 || v->t == QT_NULL) {
+        v->nul[r] = 1;
+        continue;
+      }
+      switch (ac->fn) {
+        case QF_AVG:
+          v->d[r] = (ac->t == QT_DBL ? ac->sd[r] + ac->sc[r] : (double)ac->si[r]) / (double)c;
+          break;
+        case QF_SUM:
+          if (v->t == QT_DBL) v->d[r] = ac->sd[r] + ac->sc[r];
+          else v->i[r] = ac->si[r];
+          break;
+        default: /* min / max */
+          if (v->t == QT_DBL) v->d[r] = ac->sd[r];
+          else if (v->t == QT_STR) v->s[r].p = ac->ss[r], v->s[r].n = ac->sl[r];
+          else v->i[r] = ac->si[r];
+      }
+    }
+  }
+  out->cols = cols;
+  out->ncols = nc;
+  out->n = n;
+  return PARQ_OK;
+}
+
+/* ---- distributed merge ----
+ * Record: u32 key length, key bytes, then per aggregate: i64 count and the
+ * value (i64 / f64 / u32 length + bytes); count(DISTINCT) sends u32 m and m
+ * encoded values (u32 length + bytes) instead. */
+
+static int put(parq_buf *b, const void *p, size_t n) { return parq_buf_append(b, p, n) != PARQ_OK; }
+
+static parq_status serialize_group(pq_agg *g, uint32_t gid, uint32_t **dlist, uint32_t **dhead,
+                                   parq_buf *b) {
+  uint32_t kl = g->groups.len[gid];
+  if (put(b, &kl, 4) || put(b, g->groups.keys.data + g->groups.off[gid], kl)) return PARQ_ENOMEM;
+  for (int k = 0; k < g->nacc; k++) {
+    acc *a = &g->accs[k];
+    if (a->distinct) {
+      uint32_t m = (uint32_t)a->cnt[gid];
+      if (put(b, &m, 4)) return PARQ_ENOMEM;
+      for (uint32_t id = dhead[k][gid]; id; id = dlist[k][id - 1]) {
+        uint32_t l = a->dset.len[id - 1] - 4;
+        if (put(b, &l, 4) || put(b, a->dset.keys.data + a->dset.off[id - 1] + 4, l))
+          return PARQ_ENOMEM;
+      }
+      continue;
+    }
+    if (put(b, &a->cnt[gid], 8)) return PARQ_ENOMEM;
+    if (a->fn == QF_COUNT) continue;
+    if (a->t == QT_DBL) {
+      if (put(b, &a->sd[gid], 8)) return PARQ_ENOMEM;
+      if ((a->fn == QF_SUM || a->fn == QF_AVG) && put(b, &a->sc[gid], 8)) return PARQ_ENOMEM;
+    } else if (a->t == QT_STR && a->ss) {
+      uint32_t l = a->cnt[gid] ? a->sl[gid] : 0;
+      if (put(b, &l, 4) || (l && put(b, a->ss[gid], l))) return PARQ_ENOMEM;
+    } else {
+      if (put(b, &a->si[gid], 8)) return PARQ_ENOMEM;
+    }
+  }
+  return PARQ_OK;
+}
+
+typedef struct rd {
+  const uint8_t *p, *end;
+} rd;
+static int take(rd *r, void *out, size_t n) {
+  if ((size_t)(r->end - r->p) < n) return -1;
+  if (out) memcpy(out, r->p, n);
+  r->p += n;
+  return 0;
+}
+
+static parq_status merge_record(pq_agg *g, rd *r, parq_buf *tmp, parq_error *err) {
+  uint32_t kl, gid;
+  if (take(r, &kl, 4) || (size_t)(r->end - r->p) < kl) goto bad;
+  const uint8_t *key = r->p;
+  r->p += kl;
+  PARQ_TRY(group_id(g, key, kl, &gid, err));
+  for (int k = 0; k < g->nacc; k++) {
+    acc *a = &g->accs[k];
+    if (a->distinct) {
+      uint32_t m;
+      if (take(r, &m, 4)) goto bad;
+      for (uint32_t j = 0; j < m; j++) {
+        uint32_t l;
+        if (take(r, &l, 4) || (size_t)(r->end - r->p) < l) goto bad;
+        PARQ_TRY(distinct_put(a, gid, r->p, l, tmp, err));
+        r->p += l;
+      }
+      continue;
+    }
+    int64_t c;
+    if (take(r, &c, 8)) goto bad;
+    if (a->fn == QF_COUNT) {
+      a->cnt[gid] += c;
+      continue;
+    }
+    qvec v;
+    memset(&v, 0, sizeof v);
+    v.t = a->t;
+    int64_t iv;
+    double dv, dc = 0;
+    qstr sv;
+    if (a->t == QT_DBL) {
+      if (take(r, &dv, 8)) goto bad;
+      if ((a->fn == QF_SUM || a->fn == QF_AVG) && take(r, &dc, 8)) goto bad;
+      v.d = &dv;
+    } else if (a->t == QT_STR && a->ss) {
+      uint32_t l;
+      if (take(r, &l, 4) || (size_t)(r->end - r->p) < l) goto bad;
+      sv.p = (const char *)r->p;
+      sv.n = l;
+      r->p += l;
+      v.s = &sv;
+    } else {
+      if (take(r, &iv, 8)) goto bad;
+      v.i = &iv;
+    }
+    if (c == 0) continue;
+    if (a->fn == QF_SUM || a->fn == QF_AVG) {
+      a->cnt[gid] += c;
+      if (a->t == QT_DBL) {
+        nsum(&a->sd[gid], &a->sc[gid], dv);
+        a->sc[gid] += dc;
+      } else a->si[gid] = (int64_t)((uint64_t)a->si[gid] + (uint64_t)iv);
+    } else {
+      if (acc_value(a, gid, &v, 0)) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+      a->cnt[gid] += c - 1;
+    }
+  }
+  return PARQ_OK;
+bad:
+  return parq_err_set(err, PARQ_ECORRUPT, "aggregate exchange: truncated record");
+}
+
+parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
+  if (comm->size <= 1) return PARQ_OK;
+  size_t W = (size_t)comm->size;
+  parq_buf *send = calloc(W, sizeof *send);
+  uint32_t **dlist = calloc((size_t)g->nacc + 1, sizeof *dlist);
+  uint32_t **dhead = calloc((size_t)g->nacc + 1, sizeof *dhead);
+  parq_buf recv = PARQ_BUF_INIT, tmp = PARQ_BUF_INIT;
+  parq_status st = PARQ_OK;
+  if (!send || !dlist || !dhead) {
+    st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* per-group lists of distinct values */
+  for (int k = 0; k < g->nacc; k++) {
+    acc *a = &g->accs[k];
+    if (!a->distinct) continue;
+    dlist[k] = calloc(a->dset.n + 1, sizeof **dlist);
+    dhead[k] = calloc(g->groups.n + 1, sizeof **dhead);
+    if (!dlist[k] || !dhead[k]) {
+      st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (size_t id = 0; id < a->dset.n; id++) {
+      uint32_t gid;
+      memcpy(&gid, a->dset.keys.data + a->dset.off[id], 4);
+      dlist[k][id] = dhead[k][gid];
+      dhead[k][gid] = (uint32_t)id + 1;
+    }
+  }
+  for (size_t gid = 0; gid < g->groups.n; gid++) {
+    const uint8_t *key = g->groups.keys.data + g->groups.off[gid];
+    size_t dest = pq_key_hash(key, g->groups.len[gid]) % W;
+    if (serialize_group(g, (uint32_t)gid, dlist, dhead, &send[dest]) != PARQ_OK) {
+      st = parq_err_set(err, PARQ_ENOMEM, "out of memory serialising groups");
+      goto done;
+    }
+  }
+  st = comm->alltoallv(comm->ctx, send, &recv, err);
+  if (st != PARQ_OK) goto done;
+  /* start over with an empty table and merge what this rank owns */
+  for (int k = 0; k < g->nacc; k++) acc_free(&g->accs[k], g->gcap);
+  free(g->accs);
+  g->accs = NULL;
+  hset_free(&g->groups);
+  g->gcap = 0;
+  if ((st = init_accs(g, err)) != PARQ_OK) goto done;
+  rd r = {recv.data, recv.data + recv.len};
+  while (r.p < r.end && st == PARQ_OK) st = merge_record(g, &r, &tmp, err);
+done:
+  if (send)
+    for (size_t k = 0; k < W; k++) parq_buf_free(&send[k]);
+  free(send);
+  for (int k = 0; k < g->nacc && dlist; k++) {
+    free(dlist[k]);
+    free(dhead[k]);
+  }
+  free(dlist);
+  free(dhead);
+  parq_buf_free(&recv);
+  parq_buf_free(&tmp);
+  return st;
+}

@@ -1,0 +1,483 @@
+/* exec.c — runs a planned query: expands the FROM path, binds against the
+ * first input's schema, scans this rank's share of row groups (Parquet:
+ * projection = the referenced columns, WHERE conjuncts pushed down as
+ * parq_predicate) or whole text files, converts each Arrow batch into
+ * column vectors, filters, then either aggregates or projects into the
+ * result. Distributed: aggregate states are exchanged by key hash, each rank
+ * finishes its groups, and rank 0 gathers the rows and applies ORDER BY /
+ * LIMIT. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset/query/plan.h"
+#include "dataset/repack_internal.h"
+#include "io/io.h"
+#include "util/arrow.h"
+#include "util/error.h"
+
+/* ---- Arrow column -> qvec ---- */
+
+static int64_t ts_to_micros(int64_t v, pq_arrow_unit u) {
+  switch (u) {
+    case PQA_SECOND: return v * 1000000;
+    case PQA_MILLI: return v * 1000;
+    case PQA_NANO: return v / 1000 - (v % 1000 < 0);
+    default: return v;
+  }
+}
+
+static double dec_to_double(const uint8_t *p, int width, int scale) {
+  double v;
+  if (width == 32) {
+    int32_t x;
+    memcpy(&x, p, 4);
+    v = x;
+  } else if (width == 64) {
+    int64_t x;
+    memcpy(&x, p, 8);
+    v = (double)x;
+  } else {
+    uint64_t lo;
+    int64_t hi;
+    memcpy(&lo, p, 8);
+    memcpy(&hi, p + 8, 8);
+    v = (double)hi * 18446744073709551616.0 + (double)lo;
+  }
+  return v / pow(10.0, scale);
+}
+
+/* Convert column `path` of the batch into v (type t; storage in arena). */
+parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                              const char *path, qtype want, parq_arena *a, qvec *v,
+                              const char *file, pq_query_error *err) {
+  int64_t n = batch->length;
+  /* walk the struct path, collecting parent NULLs */
+  const struct ArrowSchema *s = schema;
+  const struct ArrowArray *arr = batch;
+  int64_t off = batch->offset; /* logical index of row 0 inside the child */
+  uint8_t *nul = NULL;
+  const char *p = path;
+  for (;;) {
+    int64_t found = -1;
+    if (s == schema || (s->format[0] == '+' && s->format[1] == 's')) {
+      /* a top-level name with dots first, then one component */
+      if (s == schema)
+        for (int64_t k = 0; k < s->n_children && found < 0; k++)
+          if (!strcmp(s->children[k]->name, p)) found = k;
+      if (found >= 0) {
+        p += strlen(p);
+      } else {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        for (int64_t k = 0; k < s->n_children && found < 0; k++)
+          if (strlen(s->children[k]->name) == len && !memcmp(s->children[k]->name, p, len))
+            found = k;
+        p = dot ? dot + 1 : p + len;
+      }
+    }
+    if (found < 0 || found >= arr->n_children)
+      return pq_qerr(err, PARQ_ESCHEMA, -1, "%s: column '%s' not found", file, path);
+    s = s->children[found];
+    arr = arr->children[found];
+    if (*p == 0) break;
+    /* an intermediate struct: its NULLs make the leaf NULL */
+    if (arr->null_count != 0 && arr->n_buffers > 0 && arr->buffers[0]) {
+      if (!nul && !(nul = parq_arena_calloc(a, (size_t)(n ? n : 1), 1))) goto oom;
+      for (int64_t r = 0; r < n; r++)
+        if (!pq_arrow_is_valid(arr, off + r)) nul[r] = 1;
+    }
+    off += arr->offset;
+  }
+  qtype t;
+  pq_arrow_type at;
+  if (!pq_arrow_to_qtype(s, &t) || pq_arrow_parse_format(s->format, &at, NULL))
+    return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "%s: column '%s' has unsupported type '%s'", file,
+                   path, s->format);
+  qvec x;
+  if (pq_vec_alloc(&x, t, n, a)) goto oom;
+  /* validity */
+  if (arr->null_count != 0 && arr->n_buffers > 0 && arr->buffers[0]) {
+    if (!nul && !(nul = parq_arena_calloc(a, (size_t)(n ? n : 1), 1))) goto oom;
+    const uint8_t *bits = arr->buffers[0];
+    int64_t o = arr->offset + off;
+    for (int64_t r = 0; r < n; r++) nul[r] |= !pq_bit_get(bits, o + r);
+  }
+  if (t == QT_NULL) {
+    if (!nul && !(nul = parq_arena_alloc(a, (size_t)(n ? n : 1)))) goto oom;
+    memset(nul, 1, (size_t)(n ? n : 1));
+  }
+  x.nul = nul;
+  int64_t o = arr->offset + off;
+  const void *data = arr->n_buffers > 1 ? arr->buffers[1] : NULL;
+  if (t != QT_NULL && !data && n > 0)
+    return pq_qerr(err, PARQ_ECORRUPT, -1, "%s: column '%s': missing data buffer", file, path);
+  switch (at.kind) {
+    case PQA_BOOL:
+      for (int64_t r = 0; r < n; r++) x.i[r] = pq_bit_get(data, o + r);
+      break;
+#define INTS(T)                                                        \
+  {                                                                    \
+    const T *d = (const T *)data + o;                                  \
+    for (int64_t r = 0; r < n; r++) x.i[r] = (int64_t)d[r];            \
+  }                                                                    \
+  break;
+    case PQA_INT8: INTS(int8_t)
+    case PQA_UINT8: INTS(uint8_t)
+    case PQA_INT16: INTS(int16_t)
+    case PQA_UINT16: INTS(uint16_t)
+    case PQA_INT32: INTS(int32_t)
+    case PQA_UINT32: INTS(uint32_t)
+    case PQA_UINT64: INTS(uint64_t)
+    case PQA_DATE32: INTS(int32_t)
+#undef INTS
+    case PQA_INT64: memcpy(x.i, (const int64_t *)data + o, (size_t)n * 8); break;
+    case PQA_DATE64: {
+      const int64_t *d = (const int64_t *)data + o;
+      for (int64_t r = 0; r < n; r++) x.i[r] = d[r] / 86400000 - (d[r] % 86400000 < 0);
+      break;
+    }
+    case PQA_TIMESTAMP: {
+      const int64_t *d = (const int64_t *)data + o;
+      for (int64_t r = 0; r < n; r++) x.i[r] = ts_to_micros(d[r], at.unit);
+      break;
+    }
+    case PQA_FLOAT32: {
+      const float *d = (const float *)data + o;
+      for (int64_t r = 0; r < n; r++) x.d[r] = d[r];
+      break;
+    }
+    case PQA_FLOAT64: memcpy(x.d, (const double *)data + o, (size_t)n * 8); break;
+    case PQA_DECIMAL: {
+      int w = at.width / 8;
+      for (int64_t r = 0; r < n; r++)
+        x.d[r] = dec_to_double((const uint8_t *)data + (size_t)(o + r) * (size_t)w, at.width, at.scale);
+      break;
+    }
+    case PQA_UTF8: case PQA_BINARY: {
+      const int32_t *of = data;
+      const char *b = arr->buffers[2];
+      for (int64_t r = 0; r < n; r++) {
+        int32_t s0 = of[o + r], s1 = of[o + r + 1];
+        x.s[r].p = b + s0;
+        x.s[r].n = (uint32_t)(s1 - s0);
+      }
+      break;
+    }
+    case PQA_LARGE_UTF8: case PQA_LARGE_BINARY: {
+      const int64_t *of = data;
+      const char *b = arr->buffers[2];
+      for (int64_t r = 0; r < n; r++) {
+        x.s[r].p = b + of[o + r];
+        x.s[r].n = (uint32_t)(of[o + r + 1] - of[o + r]);
+      }
+      break;
+    }
+    default: break;
+  }
+  if (t != want && want != QT_NULL) {
+    /* a later file with a different type (int vs double...): convert */
+    return pq_vec_cast(&x, want, a, v, -1, err);
+  }
+  *v = x;
+  return PARQ_OK;
+oom:
+  return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory converting column '%s'", path);
+}
+
+/* Keep rows where sel is TRUE (not NULL). */
+static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_query_error *err) {
+  int64_t n = f->n, m = 0;
+  int64_t *idx = parq_arena_calloc(a, (size_t)(n ? n : 1), sizeof *idx);
+  if (!idx) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  for (int64_t r = 0; r < n; r++)
+    if (sel->t == QT_BOOL && !(sel->nul && sel->nul[r]) && sel->i[r]) idx[m++] = r;
+  if (m == n) return PARQ_OK;
+  for (int k = 0; k < f->ncols; k++) {
+    qvec *c = &f->cols[k], o;
+    if (pq_vec_alloc(&o, c->t, m, a)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+    if (c->nul) {
+      o.nul = parq_arena_alloc(a, (size_t)(m ? m : 1));
+      if (!o.nul) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+      for (int64_t j = 0; j < m; j++) o.nul[j] = c->nul[idx[j]];
+    }
+    if (c->t == QT_DBL)
+      for (int64_t j = 0; j < m; j++) o.d[j] = c->d[idx[j]];
+    else if (c->t == QT_STR)
+      for (int64_t j = 0; j < m; j++) o.s[j] = c->s[idx[j]];
+    else
+      for (int64_t j = 0; j < m; j++) o.i[j] = c->i[idx[j]];
+    *c = o;
+  }
+  f->n = m;
+  return PARQ_OK;
+}
+
+typedef struct run {
+  pq_query *q;
+  const pq_exec_options *o;
+  pq_agg *agg;
+  pq_result *res;
+  int64_t keep; /* offset + limit (top-k bound) or -1 */
+  int done;     /* LIMIT without ORDER BY reached */
+} run;
+
+/* Project a frame (scan frame, or aggregate frame after HAVING) into the result. */
+static parq_status project(run *R, const qframe *f, parq_arena *a, pq_query_error *err) {
+  pq_query *q = R->q;
+  qvec cols[256];
+  if (q->nproj > 256) return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "more than 256 output columns");
+  for (int k = 0; k < q->nproj; k++) PARQ_TRY(pq_eval(q->proj[k], f, a, &cols[k], err));
+  for (int k = 0; k < q->nproj; k++)
+    if (cols[k].t != R->res->types[k]) PARQ_TRY(pq_vec_cast(&cols[k], R->res->types[k], a, &cols[k], q->proj[k]->pos, err));
+  int64_t n = f->n;
+  if (!q->norder && R->keep >= 0 && R->res->n + n >= R->keep) {
+    n = R->keep - R->res->n;
+    R->done = 1;
+  }
+  PARQ_TRY(pq_result_append(R->res, cols, n, &err->e));
+  /* ORDER BY ... LIMIT k: compact to the best k now and then */
+  if (q->norder && R->keep >= 0 && R->res->n > 4 * R->keep + 65536)
+    PARQ_TRY(pq_result_sort_limit(R->res, q->order, q->norder, 0, R->keep, &err->e));
+  return PARQ_OK;
+}
+
+static parq_status process_batch(run *R, const struct ArrowSchema *schema,
+                                 const struct ArrowArray *batch, const char *file,
+                                 pq_query_error *err) {
+  pq_query *q = R->q;
+  parq_arena a = PARQ_ARENA_INIT;
+  parq_status st = PARQ_OK;
+  qframe f = {NULL, q->nscan, batch->length};
+  f.cols = parq_arena_calloc(&a, (size_t)(q->nscan ? q->nscan : 1), sizeof *f.cols);
+  if (!f.cols) st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  for (int k = 0; k < q->nscan && st == PARQ_OK; k++)
+    st = pq_column_vec(schema, batch, q->scan_cols[k], q->scan_types[k], &a, &f.cols[k], file, err);
+  if (st == PARQ_OK && q->where) {
+    qvec sel;
+    st = pq_eval(q->where, &f, &a, &sel, err);
+    if (st == PARQ_OK) st = apply_filter(&sel, &f, &a, err);
+  }
+  if (st == PARQ_OK && f.n > 0) {
+    if (q->aggregate) st = pq_agg_add(R->agg, &f, &a, err);
+    else st = project(R, &f, &a, err);
+  }
+  parq_arena_free(&a);
+  return st;
+}
+
+static parq_status open_schema(const pq_input *in, struct ArrowSchema *schema, parq_error *err) {
+  if (in->fmt == PQ_FMT_PARQUET) {
+    parq_reader *r;
+    PARQ_TRY(parq_reader_open(in->path, NULL, &r, err));
+    parq_status st = parq_reader_schema(r, schema, err);
+    parq_reader_close(r);
+    return st;
+  }
+  pq_text_read_options to;
+  pq_text_read_options_init(&to);
+  to.format = in->fmt;
+  pq_text_reader *t;
+  PARQ_TRY(pq_text_reader_open(in->path, &to, &t, err));
+  parq_status st = pq_text_reader_schema(t, schema, err);
+  pq_text_reader_close(t);
+  return st;
+}
+
+static parq_status scan_file(run *R, const pq_input *in, const int64_t *rgs, size_t nrg,
+                             pq_query_error *err) {
+  pq_query *q = R->q;
+  struct ArrowSchema schema = {0};
+  struct ArrowArray batch = {0};
+  parq_status st;
+  parq_reader *pr = NULL;
+  pq_text_reader *tr = NULL;
+  const char **cols = calloc((size_t)(q->nscan ? q->nscan : 1), sizeof *cols);
+  if (!cols) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  int ncols = 0;
+  if (in->fmt == PQ_FMT_PARQUET) {
+    if (nrg == 0) {
+      free(cols);
+      return PARQ_OK;
+    }
+    parq_read_options ro;
+    parq_read_options_init(&ro);
+    for (int k = 0; k < q->nscan; k++) cols[ncols++] = q->scan_cols[k];
+    ro.columns = ncols ? cols : NULL;
+    ro.n_columns = (size_t)ncols;
+    ro.row_groups = rgs;
+    ro.n_row_groups = nrg;
+    ro.predicates = q->preds;
+    ro.n_predicates = (size_t)q->npreds;
+    ro.batch_rows = R->o->batch_rows > 0 ? R->o->batch_rows : 65536;
+    st = parq_reader_open(in->path, &ro, &pr, &err->e);
+    if (st == PARQ_OK) st = parq_reader_schema(pr, &schema, &err->e);
+    if (st == PARQ_OK && q->nscan == 0) {
+      /* no column referenced (count(*)): row counts come from the footer */
+      for (size_t k = 0; k < nrg && st == PARQ_OK && !R->done; k++) {
+        int64_t left = parq_reader_row_group_num_rows(pr, rgs[k]);
+        while (left > 0 && st == PARQ_OK && !R->done) {
+          struct ArrowArray fake = {0};
+          fake.length = left < 65536 ? left : 65536;
+          left -= fake.length;
+          st = process_batch(R, &schema, &fake, in->path, err);
+        }
+      }
+      goto out;
+    }
+  } else {
+    pq_text_read_options to;
+    pq_text_read_options_init(&to);
+    to.format = in->fmt;
+    /* top-level names referenced (text readers project by name) */
+    for (int k = 0; k < q->nscan; k++) {
+      const char *dot = strchr(q->scan_cols[k], '.');
+      size_t l = dot ? (size_t)(dot - q->scan_cols[k]) : strlen(q->scan_cols[k]);
+      int dup = 0;
+      for (int j = 0; j < ncols; j++)
+        if (strlen(cols[j]) == l && !memcmp(cols[j], q->scan_cols[k], l)) dup = 1;
+      if (dup) continue;
+      char *c = parq_arena_strndup(&q->arena, q->scan_cols[k], l);
+      if (!c) {
+        free(cols);
+        return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+      }
+      cols[ncols++] = c;
+    }
+    to.columns = ncols ? cols : NULL;
+    to.n_columns = (size_t)ncols;
+    to.batch_rows = 65536;
+    st = pq_text_reader_open(in->path, &to, &tr, &err->e);
+    if (st == PARQ_OK) st = pq_text_reader_schema(tr, &schema, &err->e);
+  }
+  while (st == PARQ_OK && !R->done) {
+    st = pr ? parq_reader_next(pr, &batch, &err->e) : pq_text_reader_next(tr, &batch, &err->e);
+    if (st == PARQ_DONE) {
+      st = PARQ_OK;
+      break;
+    }
+    if (st != PARQ_OK) break;
+    st = process_batch(R, &schema, &batch, in->path, err);
+    pq_arrow_array_release(&batch);
+  }
+out:
+  if (st != PARQ_OK && err && err->e.message[0] && !strstr(err->e.message, in->path))
+    parq_err_prefix(&err->e, "%s", in->path);
+  pq_arrow_array_release(&batch);
+  pq_arrow_schema_release(&schema);
+  parq_reader_close(pr);
+  pq_text_reader_close(tr);
+  free(cols);
+  return st;
+}
+
+/* Finish the aggregate: HAVING and projection over the group frame. */
+static parq_status finish_agg(run *R, pq_query_error *err) {
+  pq_query *q = R->q;
+  parq_arena a = PARQ_ARENA_INIT;
+  qframe f;
+  parq_status st = pq_agg_frame(R->agg, &a, &f, &err->e);
+  if (st == PARQ_OK && q->having) {
+    qvec sel;
+    st = pq_eval(q->having, &f, &a, &sel, err);
+    if (st == PARQ_OK) st = apply_filter(&sel, &f, &a, err);
+  }
+  if (st == PARQ_OK) st = project(R, &f, &a, err);
+  parq_arena_free(&a);
+  return st;
+}
+
+parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *comm,
+                         pq_result *out, pq_query_error *err) {
+  memset(out, 0, sizeof *out);
+  pq_input_list inputs;
+  const char *arg = q->from;
+  parq_error e = {0};
+  parq_status st = pq_inputs_expand(&arg, 1, &inputs, &e);
+  if (st != PARQ_OK) {
+    pq_inputs_free(&inputs);
+    return pq_qerr(err, st, q->from_pos, "%s", e.message);
+  }
+  if (inputs.n == 0) {
+    pq_inputs_free(&inputs);
+    return pq_qerr(err, PARQ_EINVAL, q->from_pos, "%s: no input files found", q->from);
+  }
+  struct ArrowSchema schema = {0};
+  int64_t *counts = NULL, **sel = NULL;
+  size_t *nsel = NULL;
+  run R = {q, o, NULL, out, -1, 0};
+  qtype *types = NULL;
+  st = open_schema(&inputs.v[0], &schema, &e);
+  if (st != PARQ_OK) {
+    st = pq_qerr(err, st, q->from_pos, "%s", e.message);
+    goto done;
+  }
+  if ((st = pq_query_plan(q, &schema, err)) != PARQ_OK) {
+    if (err) err->usage = st != PARQ_ENOMEM;
+    goto done;
+  }
+  types = calloc((size_t)q->nproj + 1, sizeof *types);
+  if (!types) goto oom;
+  for (int k = 0; k < q->nproj; k++) types[k] = q->proj[k]->type;
+  char **names = calloc((size_t)q->nproj + 1, sizeof *names);
+  if (!names) goto oom;
+  for (int k = 0; k < q->nproj; k++) names[k] = k < q->nitems ? q->names[k] : "";
+  st = pq_result_init(out, q->nproj, names, types);
+  free(names);
+  if (st != PARQ_OK) goto oom;
+  if (q->limit >= 0) R.keep = q->offset + q->limit;
+  if (q->aggregate && (st = pq_agg_new(q, o->memory_limit, &R.agg, &err->e)) != PARQ_OK) goto done;
+  /* this rank's share: global row groups g % size == rank; text files i % size */
+  counts = calloc(inputs.n, sizeof *counts);
+  if (!counts) goto oom;
+  for (size_t f = 0; f < inputs.n; f++) {
+    if (inputs.v[f].fmt != PQ_FMT_PARQUET) continue;
+    parq_reader *r;
+    if ((st = parq_reader_open(inputs.v[f].path, NULL, &r, &e)) != PARQ_OK) {
+      st = pq_qerr(err, st, q->from_pos, "%s", e.message);
+      goto done;
+    }
+    counts[f] = parq_reader_num_row_groups(r);
+    parq_reader_close(r);
+  }
+  if ((st = pq_dist_split(counts, inputs.n, comm->rank, comm->size, &sel, &nsel, &err->e)))
+    goto done;
+  for (size_t f = 0; f < inputs.n && !R.done; f++) {
+    if (inputs.v[f].fmt != PQ_FMT_PARQUET && (int)(f % (size_t)comm->size) != comm->rank) continue;
+    if ((st = scan_file(&R, &inputs.v[f], sel[f], nsel[f], err)) != PARQ_OK) goto done;
+  }
+  if (q->aggregate) {
+    if ((st = pq_agg_exchange(R.agg, comm, &err->e)) != PARQ_OK) goto done;
+    if ((st = finish_agg(&R, err)) != PARQ_OK) goto done;
+  }
+  if (comm->size > 1) {
+    /* local top-k, then rank 0 gathers everything */
+    if (q->norder && R.keep >= 0 &&
+        (st = pq_result_sort_limit(out, q->order, q->norder, 0, R.keep, &err->e)) != PARQ_OK)
+      goto done;
+    parq_buf mine = PARQ_BUF_INIT, all = PARQ_BUF_INIT;
+    st = pq_result_serialize(out, &mine);
+    if (st == PARQ_OK) st = comm->gather(comm->ctx, mine.data, mine.len, &all, &err->e);
+    parq_buf_free(&mine);
+    if (st == PARQ_OK && comm->rank == 0) {
+      out->n = 0;
+      st = pq_result_deserialize(out, all.data, all.len, &err->e);
+    }
+    parq_buf_free(&all);
+    if (st != PARQ_OK) goto done;
+  }
+  st = pq_result_sort_limit(out, q->order, q->norder, q->offset, q->limit, &err->e);
+  if (st == PARQ_OK) pq_result_truncate_cols(out, q->nitems);
+  goto done;
+oom:
+  st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+done:
+  if (st != PARQ_OK) pq_result_free(out);
+  free(types);
+  free(counts);
+  pq_dist_split_free(sel, nsel, inputs.n);
+  pq_agg_free(R.agg);
+  pq_arrow_schema_release(&schema);
+  pq_inputs_free(&inputs);
+  return st;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# test_sql.sh — end-to-end tests of `parq sql` and `parq repartition`: output formats
+# (table, jsonl, csv, parquet), JSONL/CSV inputs, directory and glob FROM, exit codes and
+# caret error messages (2 = SQL/usage, 1 = data/IO), --memory-limit failure, and
+# repartition invariants (every row kept, no key split across partitions, by-rows balance,
+# by-files, refusing a non-empty output dir). Exit 77 when the binary is missing.
+set -u
+PARQ="${PARQ_BIN:-${PARQ_BUILD_DIR:-build}/parq}"
+if [ ! -x "$PARQ" ]; then echo "skipped: parq binary not found (set PARQ_BIN)"; exit 77; fi
+T="$(mktemp -d "${TMPDIR:-/tmp}/parq_sql.XXXXXX")"
+trap 'rm -rf "$T"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+run() { "$PARQ" "$@" >"$T/out" 2>"$T/err"; RC=$?; }
+expect() { # expect RC OUTPUT LABEL
+  if [ "$RC" = "$1" ] && [ "$(cat "$T/out")" = "$2" ]; then ok; else
+    bad "$3: rc=$RC out=$(head -c 300 "$T/out") err=$(head -c 300 "$T/err")"; fi
+}
+
+cat > "$T/a.jsonl" <<'J'
+{"id":1,"g":"x","v":1.5,"m":{"lang":"en"}}
+{"id":2,"g":"y","v":null,"m":{"lang":"fr"}}
+{"id":3,"g":null,"v":2.5,"m":null}
+{"id":4,"g":"x","v":-1,"m":{"lang":"en"}}
+J
+printf 'id,g,v\n5,x,3.5\n6,z,\n' > "$T/b.csv"
+mkdir -p "$T/d"
+"$PARQ" convert "$T/a.jsonl" -o "$T/d/a.parquet" -q
+
+run sql "SELECT g, count(*) AS n FROM '$T/a.jsonl' GROUP BY g ORDER BY g NULLS FIRST" --format csv
+expect 0 $'g,n\n,1\nx,2\ny,1' "csv group by over jsonl"
+run sql "SELECT id, v FROM '$T/b.csv' ORDER BY id" --format jsonl
+expect 0 $'{"id":5,"v":3.5}\n{"id":6,"v":null}' "jsonl over csv"
+run sql "SELECT m.lang AS lang, sum(v) AS s FROM '$T/d' WHERE id >= 1 GROUP BY m.lang ORDER BY lang NULLS LAST" -f jsonl
+expect 0 $'{"lang":"en","s":0.5}\n{"lang":"fr","s":null}\n{"lang":null,"s":2.5}' "directory FROM, nested path"
+run sql "SELECT count(*) AS n FROM '$T/d/*.parquet'"
+expect 0 $'n\n-\n4\n(1 row)' "table format"
+run sql "SELECT id FROM '$T/d/a.parquet' ORDER BY id DESC LIMIT 2 OFFSET 1" -f csv
+expect 0 $'id\n3\n2' "limit offset"
+run sql "SELECT id, g FROM '$T/d/a.parquet' WHERE g = 'x' ORDER BY id" -f parquet -o "$T/r.parquet"
+run sql "SELECT count(*) AS n FROM '$T/r.parquet'" -f csv
+expect 0 $'n\n2' "parquet output"
+
+# errors: SQL/usage -> 2 with a caret; data/IO -> 1
+run sql "SELECT id, FROM '$T/d'"
+if [ $RC = 2 ] && grep -q "syntax error at 'FROM'" "$T/err" && grep -q '^ *\^$' "$T/err"; then ok; else bad "syntax error caret: $(cat "$T/err")"; fi
+run sql "SELECT nosuch FROM '$T/d'"
+if [ $RC = 2 ] && grep -q "column 'nosuch' not found" "$T/err"; then ok; else bad "unknown column: $RC $(cat "$T/err")"; fi
+run sql "SELECT id, count(*) FROM '$T/d' GROUP BY g"
+if [ $RC = 2 ] && grep -q "must appear in GROUP BY" "$T/err"; then ok; else bad "group by check: $(cat "$T/err")"; fi
+run sql "SELECT count(*) FROM '$T/missing/*.parquet'"
+if [ $RC = 1 ] && grep -q "no files match" "$T/err"; then ok; else bad "bad path: $RC $(cat "$T/err")"; fi
+run sql "SELECT CAST(g AS BIGINT) FROM '$T/d'"
+if [ $RC = 1 ] && grep -q "could not convert 'x' to BIGINT" "$T/err"; then ok; else bad "cast error: $RC $(cat "$T/err")"; fi
+run sql "SELECT 1 FROM '$T/d'" --format xml
+[ $RC = 2 ] && ok || bad "bad --format"
+echo "not parquet" > "$T/bad.parquet"
+run sql "SELECT count(*) FROM '$T/bad.parquet'"
+[ $RC = 1 ] && ok || bad "corrupt input rc=$RC"
+
+# --memory-limit: a GROUP BY beyond the limit fails cleanly
+for i in $(seq 1 3000); do echo "{\"k\":$i}"; done > "$T/many.jsonl"
+run sql "SELECT k, count(*) FROM '$T/many.jsonl' GROUP BY k" --memory-limit 64K
+if [ $RC = 1 ] && grep -q "memory-limit" "$T/err"; then ok; else bad "memory limit: $RC $(cat "$T/err")"; fi
+
+# repartition: every row kept, keys never split
+for i in $(seq 0 999); do echo "{\"id\":$i,\"key\":\"k$((i % 37))\"}"; done > "$T/r.jsonl"
+"$PARQ" convert "$T/r.jsonl" -o "$T/r1.parquet" --row-group-rows 100 -q
+run repartition "$T/r1.parquet" -o "$T/ph" --partitions 5 --hash-by key -q
+[ $RC = 0 ] && ok || bad "repartition hash rc=$RC $(cat "$T/err")"
+run sql "SELECT count(*) AS n, count(DISTINCT id) AS d FROM '$T/ph/*/*.parquet'" -f csv
+expect 0 $'n,d\n1000,1000' "hash keeps every row"
+total=0
+for p in "$T"/ph/part-*; do
+  "$PARQ" sql "SELECT DISTINCT key FROM '$p'" -f csv | tail -n +2 >> "$T/keys"
+done
+if [ "$(sort "$T/keys" | uniq -d | wc -l)" = 0 ] && [ "$(wc -l < "$T/keys")" = 37 ]; then ok; else bad "a key is split across partitions"; fi
+run repartition "$T/r1.parquet" -o "$T/pr" -n 3 --by-rows -q
+run sql "SELECT count(*) AS n FROM '$T/pr/part-00001'" -f csv
+expect 0 $'n\n333' "by-rows balance"
+run sql "SELECT min(id) AS a, max(id) AS b FROM '$T/pr/part-00002'" -f csv
+expect 0 $'a,b\n667,999' "by-rows contiguous ranges"
+cp "$T/r.jsonl" "$T/r2.jsonl"
+run repartition "$T/r.jsonl" "$T/r2.jsonl" "$T/b.csv" -o "$T/pf" -n 2 --by-files -q
+[ $RC = 1 ] && grep -q "b.csv" "$T/err" && [ ! -e "$T/pf/part-00000" ] && ok || bad "by-files schema mismatch rc=$RC $(cat "$T/err")"
+run repartition "$T/r.jsonl" "$T/r2.jsonl" -o "$T/pf2" -n 2 --by-files -q
+run sql "SELECT count(*) AS n FROM '$T/pf2/part-00001'" -f csv
+expect 0 $'n\n1000' "by-files whole files"
+run repartition "$T/r1.parquet" -o "$T/ph" --partitions 5 --hash-by key -q
+[ $RC = 2 ] && grep -q "already holds partitions" "$T/err" && ok || bad "non-empty output dir rc=$RC"
+run repartition "$T/r1.parquet" -o "$T/px" --partitions 5 --hash-by nosuch -q
+[ $RC = 2 ] && ok || bad "bad hash column rc=$RC"
+[ ! -e "$T/px/part-00000" ] && ok || bad "failed repartition left output"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
