@@ -3,8 +3,10 @@
 set -u
 src=${PARQ_SOURCE_DIR:?}; bld=${PARQ_BUILD_DIR:?}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+# A sanitizer build's library needs the sanitizer runtime linked into programs using it.
+SAN=(); [ "${PARQ_SANITIZE:-OFF}" = ON ] && SAN=(-fsanitize=address,undefined)
 pass=0; fail=0
-if cc -std=c17 -Wall -Wextra -Werror "$src/examples/roundtrip.c" -I "$src/include" "$bld/libparq.a" \
+if cc -std=c17 -Wall -Wextra -Werror "${SAN[@]}" "$src/examples/roundtrip.c" -I "$src/include" "$bld/libparq.a" \
      -lzstd -lsnappy -ldeflate -lz -llz4 -lbrotlienc -lbrotlidec -lxxhash -lpng -lpthread -lm -o "$work/roundtrip"; then
   pass=$((pass+1))
 else

@@ -9,6 +9,11 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "skipped: python3 not found"
   exit 77
 fi
+if [ "${PARQ_SANITIZE:-OFF}" = ON ]; then
+  # A sanitizer-built libparq.so cannot be loaded into an uninstrumented python3.
+  echo "skipped: sanitizer build (run in the normal build)"
+  exit 77
+fi
 if [ ! -e "$BUILD/libparq.so" ]; then
   echo "skipped: $BUILD/libparq.so not found"
   exit 77

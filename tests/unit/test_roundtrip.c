@@ -74,7 +74,7 @@ static void make_schema(node *n, const char *name, struct ArrowSchema *s) {
   } else if (n->kind == T_STRUCT) {
     pq_arrow_schema_init(s, "+s", name, fl, n->nk);
     for (int i = 0; i < n->nk; i++) {
-      char nm[8];
+      char nm[16];
       snprintf(nm, sizeof nm, "f%d", i);
       make_schema(n->kids[i], nm, s->children[i]);
     }
@@ -211,7 +211,7 @@ TEST(random_round_trips) {
     struct ArrowSchema schema;
     pq_arrow_schema_init(&schema, "+s", "", 0, ncols);
     parq_column_options copt[5];
-    char names[5][8];
+    char names[5][16];
     int nco = 0;
     for (int c = 0; c < ncols; c++) {
       types[c] = gen_type(0);

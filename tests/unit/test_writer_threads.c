@@ -262,7 +262,9 @@ TEST(identical_across_thread_counts) {
       size_t gn = 0;
       uint8_t *gb = slurp(got, &gn);
       bool same = rb && gb && gn == rn && !memcmp(rb, gb, rn);
-      if (!same) fprintf(stderr, "%s: threads %d differs (%zu vs %zu bytes)\n", g->name, threads[t], gn, rn);
+      if (!same)
+        fprintf(stderr, "%s: threads %d differs (%zu vs %zu bytes)\n", g->name, threads[t], gn,
+                rn);
       CHECK(same);
       free(gb);
       unlink(got);

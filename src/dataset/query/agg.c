@@ -66,7 +66,7 @@ static int hset_put(hset *h, const uint8_t *k, size_t n, uint64_t hv, uint32_t *
   size_t j = hv & (h->cap - 1);
   while (h->slot[j]) {
     uint32_t i = h->slot[j] - 1;
-    if (h->hash[j] == hv && h->len[i] == n && !memcmp(h->keys.data + h->off[i], k, n)) {
+    if (h->hash[j] == hv && h->len[i] == n && (n == 0 || !memcmp(h->keys.data + h->off[i], k, n))) {
       *id = i;
       return 0;
     }

@@ -12,6 +12,11 @@
 #include "util/arrow.h"
 #include "util/error.h"
 
+/* memcpy that accepts NULL pointers when n == 0 (empty vectors). */
+static inline void mcpy(void *d, const void *src, size_t n) {
+  if (n) memcpy(d, src, n);
+}
+
 static parq_status nomem(parq_error *err) {
   return parq_err_set(err, PARQ_ENOMEM, "out of memory building the query result");
 }
@@ -85,10 +90,10 @@ parq_status pq_result_append(pq_result *r, const qvec *cols, int64_t n, parq_err
   for (int k = 0; k < r->ncols; k++) {
     qvec *c = &r->cols[k];
     const qvec *v = &cols[k];
-    if (v->nul) memcpy(c->nul + r->n, v->nul, (size_t)n);
+    if (v->nul) mcpy(c->nul + r->n, v->nul, (size_t)n);
     else memset(c->nul + r->n, v->t == QT_NULL, (size_t)n);
     if (v->t == QT_NULL) continue;
-    if (c->t == QT_DBL) memcpy(c->d + r->n, v->d, (size_t)n * sizeof *v->d);
+    if (c->t == QT_DBL) mcpy(c->d + r->n, v->d, (size_t)n * sizeof *v->d);
     else if (c->t == QT_STR) {
       for (int64_t j = 0; j < n; j++) {
         qstr s = v->s[j];
@@ -97,12 +102,12 @@ parq_status pq_result_append(pq_result *r, const qvec *cols, int64_t n, parq_err
         } else if (s.n) {
           char *p = parq_arena_alloc(&r->strings, s.n);
           if (!p) return nomem(err);
-          memcpy(p, s.p, s.n);
+          mcpy(p, s.p, s.n);
           s.p = p;
         }
         c->s[r->n + j] = s;
       }
-    } else memcpy(c->i + r->n, v->i, (size_t)n * sizeof *v->i);
+    } else mcpy(c->i + r->n, v->i, (size_t)n * sizeof *v->i);
   }
   r->n += n;
   return PARQ_OK;
@@ -183,7 +188,7 @@ parq_status pq_result_sort_limit(pq_result *r, const qorder *ord, int nord, int6
         if (p[j].n) {
           char *s = parq_arena_alloc(&strings, p[j].n);
           if (!s) st = nomem(err);
-          else memcpy(s, p[j].p, p[j].n), p[j].p = s;
+          else mcpy(s, p[j].p, p[j].n), p[j].p = s;
         }
       }
       free(c->s);
@@ -239,7 +244,7 @@ parq_status pq_result_deserialize(pq_result *r, const uint8_t *p, size_t len, pa
     for (int k = 0; k < r->ncols; k++) {
       qvec *c = &r->cols[k];
       if ((uint64_t)(end - p) < n) goto bad;
-      memcpy(c->nul + r->n, p, n);
+      if (n) memcpy(c->nul + r->n, p, n);
       p += n;
       if (c->t == QT_STR) {
         for (uint64_t j = 0; j < n; j++) {
@@ -257,7 +262,7 @@ parq_status pq_result_deserialize(pq_result *r, const uint8_t *p, size_t len, pa
         }
       } else {
         if ((uint64_t)(end - p) / 8 < n) goto bad;
-        memcpy(c->t == QT_DBL ? (void *)(c->d + r->n) : (void *)(c->i + r->n), p, n * 8);
+        mcpy(c->t == QT_DBL ? (void *)(c->d + r->n) : (void *)(c->i + r->n), p, n * 8);
         p += n * 8;
       }
     }
@@ -351,7 +356,7 @@ parq_status pq_result_to_arrow(const pq_result *r, struct ArrowSchema *schema,
     } else {
       void *d = malloc(m * 8);
       if (!d) goto oom_bufs;
-      memcpy(d, c->t == QT_DBL ? (void *)c->d : (void *)c->i, (size_t)n * 8);
+      mcpy(d, c->t == QT_DBL ? (void *)c->d : (void *)c->i, (size_t)n * 8);
       bufs[1] = d;
     }
     if (pq_arrow_array_make(&kids[k], n, nulls, nb, bufs, 0, NULL)) goto oom;
