@@ -48,12 +48,20 @@ echo "   output:"
 total=$(find "$out" -name '*.parquet' -type f -exec cat {} + | wc -c)
 awk -v a="$(wc -c < "$corpus")" -v b="$total" 'BEGIN { printf "   JSONL %.1f MB -> Parquet %.1f MB (%.2fx)\n", a / 1e6, b / 1e6, a / b }'
 
-step "3. Metadata of ${first#"$work"/}"
-run "$parq" meta "$first"
+step "3. Metadata of ${first#"$work"/} (first row group)"
+echo "+ $parq meta $first | head -n 20"
+"$parq" meta "$first" | head -n 20
 
 step "4. First two rows back as JSON Lines (cut to 200 columns)"
 echo "+ $parq cat --limit 2 $first | cut -c1-200"
 "$parq" cat --limit 2 "$first" | cut -c1-200
+
+if "$parq" help stream >/dev/null 2>&1 && [ -f "$out/manifest.json" ]; then
+  step "5. Stream the shards to rank 0 of 2 (text column, 128-row batches)"
+  run "$parq" stream "$out" --rank 0 --world 2 --columns text --batch-rows 128 --format count | tail -n 3
+  step "6. The manifest (first lines)"
+  head -c 600 "$out/manifest.json"; echo " ..."
+fi
 
 echo
 echo "demo: done"
