@@ -9,7 +9,6 @@ JOBS ?= $(shell nproc)
 all:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	@ln -sf libparq.a $(BUILD)/libparq.a 2>/dev/null || true
 
 deps:
 	bash scripts/deps.sh
