@@ -31,3 +31,15 @@ install: all
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Benchmarks against DuckDB, Polars and zstd (results: docs/BENCHMARKS.md).
+bench: all
+	bash bench/run.sh --size $${SIZE:-1G}
+
+# libFuzzer run of the reader (clang), seeded from the parquet-testing corpus.
+fuzz:
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPARQ_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_reader
+	@mkdir -p build-fuzz/corpus build-fuzz/seeds
+	@find $${PARQUET_TEST_DATA:-../shared/parquet-testing}/data -name '*.parquet' -size -200k -exec cp {} build-fuzz/seeds/ \; 2>/dev/null || true
+	build-fuzz/fuzz_reader -max_total_time=$${SECONDS_TO_FUZZ:-300} -rss_limit_mb=2048 -malloc_limit_mb=1024 build-fuzz/corpus build-fuzz/seeds
