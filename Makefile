@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test test-asan demo install clean bench fuzz
+.PHONY: all deps test test-asan demo install clean bench fuzz stress
 
 all:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -21,6 +21,10 @@ test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARQ_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -E interop_
+
+# Stress tests that need more memory or time than CI has (docs/TESTING.md).
+stress: all
+	PARQ_BIN=$(BUILD)/parq bash tests/stress/large_string_map.sh
 
 demo: all
 	bash scripts/demo.sh

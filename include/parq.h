@@ -182,6 +182,12 @@ typedef struct parq_read_options {
   const parq_predicate *predicates; /* AND of these; may be NULL */
   size_t n_predicates;
   int64_t max_memory;       /* refuse a column chunk or page larger than this (0 = 2 GiB) */
+  /* String / binary columns as Arrow large_utf8 "U" / large_binary "Z"
+   * (int64 offsets) instead of "u" / "z". 0 (default): only columns whose
+   * chunk in some selected row group exceeds 1.5 GiB uncompressed (values
+   * that could not fit int32 offsets); > 0: all of them; < 0: none. Decided
+   * at open, so parq_reader_schema and every batch agree. */
+  int large_strings;
 } parq_read_options;
 
 /* Fill *opt with defaults (all columns, all row groups, 65536-row batches). */
@@ -284,9 +290,11 @@ typedef struct parq_write_options {
   int64_t cdc_min_bytes;   /* default 256 KiB */
   int64_t cdc_max_bytes;   /* default 1 MiB */
   int cdc_norm_level;      /* default 0 */
-  /* With cdc: also cut row groups by content (default 1): a group closes at
-   * the first record after row_group_rows/2 rows whose key hash matches,
-   * at most 2 x row_group_rows rows (docs/CDC.md). 0: cut by counts only. */
+  /* With cdc: also cut row groups by content (default 1), on the first
+   * column's bytes: a group closes at the first record after row_group_rows/2
+   * rows whose key hash matches, or after cdc_max_bytes of first-column bytes
+   * at a key byte match (~cdc_max_bytes apart); at most 2 x row_group_rows
+   * rows (docs/CDC.md). 0: cut by counts only. */
   int cdc_row_groups;
 } parq_write_options;
 

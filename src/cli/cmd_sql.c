@@ -310,7 +310,7 @@ static int sql_run(const cli_args *a) {
 static const cli_option sql_options[] = {
     {"format", 'f', "table|jsonl|csv|parquet", "output format (default table)"},
     {"output", 'o', "FILE", "write the result to FILE (required for parquet)"},
-    {"memory-limit", 0, "SIZE", "fail when GROUP BY state exceeds SIZE (e.g. 2G)"},
+    {"memory-limit", 0, "SIZE", "spill GROUP BY state to $TMPDIR beyond SIZE (e.g. 2G)"},
     {"batch-rows", 0, "N", "rows per scanned batch (default 65536)"},
     {"explain", 0, NULL, "print the logical plan on stderr"},
 };

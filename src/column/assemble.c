@@ -120,6 +120,38 @@ static parq_status build_primitive(const ctx *c, const pq_node *n, int R, int D,
     return pq_arrow_array_make(out, len, len, 0, NULL, 0, NULL) ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory") : PARQ_OK;
   }
   int64_t nv = b->n_values;
+  if (t.kind == PQA_LARGE_UTF8 || t.kind == PQA_LARGE_BINARY) {
+    if (!b->wide) {
+      free(valid);
+      return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': large string output from int32 offsets", leaf->path);
+    }
+    /* Same as below with int64 offsets; the data buffer is handed over as is. */
+    int64_t *offs = malloc((size_t)(len + 1) * 8);
+    if (!offs) goto oom;
+    const int64_t *src = (const int64_t *)b->offsets.data;
+    offs[0] = 0;
+    if (!valid) {
+      if (len) memcpy(offs + 1, src, (size_t)len * 8);
+    } else {
+      int64_t k = 0, cur = 0;
+      for (int64_t i = 0; i < len; i++) {
+        if (pq_bit_get(valid, i)) cur = src[k++];
+        offs[i + 1] = cur;
+      }
+    }
+    void *data = parq_buf_detach(&b->data);
+    if (!data) data = malloc(1);
+    void *bufs[3] = {valid, offs, data};
+    if (!data) {
+      free(offs);
+      goto oom;
+    }
+    return pq_arrow_array_make(out, len, nulls, 3, bufs, 0, NULL) ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory") : PARQ_OK;
+  }
+  if (b->wide) {
+    free(valid);
+    return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': int64 offsets for Arrow '%s'", leaf->path, n->arrow_format);
+  }
   if (t.kind == PQA_UTF8 || t.kind == PQA_BINARY) {
     int32_t *offs = malloc((size_t)(len + 1) * 4);
     if (!offs) goto oom;

@@ -156,23 +156,42 @@ parq_status pq_cdc_scan(pq_cdc *c, const pq_leaf_batch *b, int phys, int width, 
   return PARQ_OK;
 }
 
-parq_status pq_cdc_record_cut(uint64_t *h, const pq_leaf_batch *b, int phys, int width,
-                              int16_t max_def, int64_t arm_at, uint64_t mask, parq_buf *scratch,
-                              int64_t *cut, parq_error *err) {
+uint64_t pq_cdc_mask_for(int64_t n) {
+  int bits = 0;
+  for (int64_t t = n; t > 1 && bits < 63; t >>= 1) bits++;
+  return bits ? ~UINT64_C(0) << (64 - bits) : 0;
+}
+
+void pq_cdc_rg_free(pq_cdc_rg *s) {
+  if (s) parq_buf_free(&s->scratch);
+}
+
+parq_status pq_cdc_rg_scan(pq_cdc_rg *s, const pq_leaf_batch *b, int phys, int width,
+                           int16_t max_def, int64_t rows, int64_t *cut, parq_error *err) {
   *cut = -1;
+  if (rows == 0) s->bytes = 0;
   bool binary = phys == PQ_BYTE_ARRAY;
-  if (!binary) PARQ_TRY(fixed_values(b, phys, width, scratch, err));
-  const uint8_t *fx = scratch->data;
+  if (!binary) PARQ_TRY(fixed_values(b, phys, width, &s->scratch, err));
+  const uint8_t *fx = s->scratch.data;
   const uint16_t *def = b->def, *rep = b->rep;
   const uint16_t maxd = (uint16_t)max_def;
   const uint64_t *t = pq_cdc_gear[0];
-  uint64_t x = *h;
+  /* A zero mask would match every byte: "off" becomes a match that needs h == 0
+   * over all 64 bits instead (odds 2^-64, i.e. never in practice). */
+  const uint64_t bm = s->byte_mask ? s->byte_mask : ~UINT64_C(0);
+  const uint64_t rm = s->rec_mask;
+  uint64_t x = s->h;
+  int64_t kb = s->bytes;
+  bool hit = false; /* a byte match inside the current record */
   size_t vi = 0;
   int64_t rec = 0;
   for (size_t li = 0; li < b->n_levels; li++) {
     if (def) {
       x = (x << 1) + t[def[li] & 0xff];
+      hit |= (x & bm) == 0;
       x = (x << 1) + t[def[li] >> 8];
+      hit |= (x & bm) == 0;
+      kb += 2;
     }
     if (!def || def[li] == maxd) {
       if (vi >= b->n_values)
@@ -185,18 +204,26 @@ parq_status pq_cdc_record_cut(uint64_t *h, const pq_leaf_batch *b, int phys, int
         p = fx + vi * (size_t)width;
         len = (size_t)width;
       }
-      for (size_t i = 0; i < len; i++) x = (x << 1) + t[p[i]];
+      for (size_t i = 0; i < len; i++) {
+        x = (x << 1) + t[p[i]];
+        hit |= (x & bm) == 0;
+      }
+      kb += (int64_t)len;
       vi++;
     }
     bool rec_end = li + 1 == b->n_levels || !rep || rep[li + 1] == 0;
     if (!rec_end) continue;
-    if (rec >= arm_at && (x & mask) == 0) {
-      *h = x;
-      *cut = rec + 1;
+    rec++;
+    bool armed = rows + rec >= s->arm_rows || kb >= s->arm_bytes;
+    if (armed && (hit || (x & rm) == 0)) {
+      s->h = x;
+      s->bytes = 0;
+      *cut = rec;
       return PARQ_OK;
     }
-    rec++;
+    hit = false;
   }
-  *h = x;
+  s->h = x;
+  s->bytes = kb;
   return PARQ_OK;
 }

@@ -56,13 +56,34 @@ void pq_cdc_free(pq_cdc *c);
 parq_status pq_cdc_scan(pq_cdc *c, const pq_leaf_batch *b, int phys, int width, int16_t max_def,
                         size_t *n, parq_error *err);
 
-/* Content-defined row-group cuts: feed the records of a batch through the
- * running gear hash *h (table 0, all bytes, no skipping). Returns in *cut the
- * number of records up to and including the first record with index >=
- * arm_at whose end hash h satisfies (h & mask) == 0, and *h as after it; or
- * *cut = -1 when no record qualified (then all records were fed). */
-parq_status pq_cdc_record_cut(uint64_t *h, const pq_leaf_batch *b, int phys, int width,
-                              int16_t max_def, int64_t arm_at, uint64_t mask, parq_buf *scratch,
-                              int64_t *cut, parq_error *err);
+/* Content-defined row-group cuts, decided on the key (first leaf) column's
+ * bytes, fed as for pages (def level as 2 bytes LE, then the value). The key
+ * hash h (table 0) runs over the whole file and is never reset, so whether a
+ * record qualifies depends only on the last ~64 key bytes. A group is armed
+ * once it holds arm_rows records or arm_bytes key bytes; it then ends after
+ * the first record whose end hash matches rec_mask (a chance per record) or
+ * in which the hash after any byte matches byte_mask (a chance per key byte,
+ * so a wide key cuts after about as many bytes whatever its row count). Both
+ * rules see only the value stream: batching never moves a cut. */
+typedef struct pq_cdc_rg {
+  uint64_t h;
+  int64_t bytes;                 /* key bytes in the current group */
+  int64_t arm_rows, arm_bytes;
+  uint64_t rec_mask;             /* 0: every armed record ends the group */
+  uint64_t byte_mask;            /* 0: the per-byte rule is off */
+  parq_buf scratch;              /* fixed-width key values in PLAIN form */
+} pq_cdc_rg;
+
+/* The top floor(log2(n)) bits set: a match about every n tries (n >= 2);
+ * 0 when n < 2. */
+uint64_t pq_cdc_mask_for(int64_t n);
+
+/* Feed the records of a batch. rows = records already in the group (0: a new
+ * group, the key byte count restarts). *cut = the number of records up to and
+ * including the first qualifying one (the group ends after it), or -1 when
+ * none qualified (then all records were fed). */
+parq_status pq_cdc_rg_scan(pq_cdc_rg *s, const pq_leaf_batch *b, int phys, int width,
+                           int16_t max_def, int64_t rows, int64_t *cut, parq_error *err);
+void pq_cdc_rg_free(pq_cdc_rg *s);
 
 #endif

@@ -61,6 +61,11 @@ parq_status pq_cursor_init(pq_column_cursor *c, const pq_leaf *leaf, const pq_co
   return PARQ_OK;
 }
 
+void pq_cursor_set_wide(pq_column_cursor *c, bool wide) {
+  c->wide = wide && c->leaf->type == PQ_BYTE_ARRAY;
+  c->pending.wide = c->wide;
+}
+
 void pq_cursor_free(pq_column_cursor *c) {
   parq_buf_free(&c->dict_values);
   parq_buf_free(&c->dict_offsets);
@@ -126,29 +131,76 @@ static parq_status gather_dict(pq_column_cursor *c, const uint32_t *idx, int64_t
     b->values.len += (size_t)n * w;
     return PARQ_OK;
   }
+  /* Dictionary offsets stay int32 (one page is < 2 GiB); only the batch's
+   * offsets are int64 when the cursor is wide. */
   const int32_t *doff = (const int32_t *)c->dict_offsets.data;
   size_t total = 0;
   for (int64_t i = 0; i < n; i++) {
     uint32_t k = idx[i];
     total += (size_t)(doff[k + 1] - doff[k]);
   }
-  if (b->data.len + total > INT32_MAX)
-    return parq_err_set(err, PARQ_ENOMEM, "%s: more than 2 GiB of strings in one batch", c->ctx);
-  int32_t *off;
-  if (parq_buf_reserve(&b->data, total) || append_offsets_base(&b->offsets, (size_t)n, &off))
+  if (!c->wide && b->data.len + total > INT32_MAX)
+    return parq_err_set(err, PARQ_ENOMEM,
+                        "%s: more than 2 GiB of strings in one batch (read with fewer batch_rows or "
+                        "large_strings)", c->ctx);
+  if (parq_buf_reserve(&b->data, total) ||
+      parq_buf_reserve(&b->offsets, (size_t)n * (c->wide ? 8 : 4)))
     return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
   uint8_t *dst = b->data.data + b->data.len;
   const uint8_t *src = c->dict_data.data;
-  int32_t pos = (int32_t)b->data.len;
-  for (int64_t i = 0; i < n; i++) {
-    uint32_t k = idx[i];
-    int32_t l = doff[k + 1] - doff[k];
-    if (l) memcpy(dst, src + doff[k], (size_t)l);
-    dst += l;
-    pos += l;
-    off[i] = pos;
+  if (c->wide) {
+    int64_t *off = (int64_t *)(b->offsets.data + b->offsets.len), pos = (int64_t)b->data.len;
+    for (int64_t i = 0; i < n; i++) {
+      uint32_t k = idx[i];
+      int32_t l = doff[k + 1] - doff[k];
+      if (l) memcpy(dst, src + doff[k], (size_t)l);
+      dst += l;
+      pos += l;
+      off[i] = pos;
+    }
+  } else {
+    int32_t *off = (int32_t *)(b->offsets.data + b->offsets.len), pos = (int32_t)b->data.len;
+    for (int64_t i = 0; i < n; i++) {
+      uint32_t k = idx[i];
+      int32_t l = doff[k + 1] - doff[k];
+      if (l) memcpy(dst, src + doff[k], (size_t)l);
+      dst += l;
+      pos += l;
+      off[i] = pos;
+    }
   }
+  b->offsets.len += (size_t)n * (c->wide ? 8 : 4);
   b->data.len += total;
+  return PARQ_OK;
+}
+
+/* Byte arrays into a wide (int64-offset) batch: the page's values are decoded
+ * with int32 offsets relative to where they start in b->data (one page body
+ * is < 2 GiB, so they fit), then widened by that start. The value bytes are
+ * copied once, from the page into b->data, as on the int32 path. */
+static parq_status decode_binary_wide(pq_column_cursor *c, int32_t encoding, const uint8_t *p,
+                                      size_t len, int64_t n, pq_leaf_batch *b, parq_error *err) {
+  /* PLAIN needs a 4-byte length per value: refuse a hostile count before
+   * reserving 12 bytes of offsets per claimed value. */
+  if (encoding == PARQ_ENC_PLAIN && (size_t)n > len / 4)
+    return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: %lld values need at least %lld bytes, only %zu present",
+                        (long long)n, (long long)n * 4, len);
+  parq_buf_clear(&c->tmp_off);
+  if (parq_buf_reserve(&c->tmp_off, (size_t)n * 4) || parq_buf_reserve(&b->offsets, (size_t)n * 8))
+    return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
+  int32_t *rel = (int32_t *)c->tmp_off.data;
+  int64_t base = (int64_t)b->data.len;
+  parq_status st;
+  if (encoding == PARQ_ENC_PLAIN)
+    st = pq_plain_decode_byte_array_rel(p, len, (size_t)n, &b->data, rel, NULL, err);
+  else if (encoding == PARQ_ENC_DELTA_BYTE_ARRAY)
+    st = pq_delta_byte_array_decode_rel(p, len, (size_t)n, &b->data, rel, NULL, err);
+  else
+    st = pq_delta_length_decode_rel(p, len, (size_t)n, &b->data, rel, NULL, err);
+  if (st) return st;
+  int64_t *off = (int64_t *)(b->offsets.data + b->offsets.len);
+  for (int64_t i = 0; i < n; i++) off[i] = base + rel[i];
+  b->offsets.len += (size_t)n * 8;
   return PARQ_OK;
 }
 
@@ -172,6 +224,9 @@ static parq_status decode_values(pq_column_cursor *c, int32_t encoding, const ui
   if (n == 0) return PARQ_OK;
   const pq_leaf *leaf = c->leaf;
   int type = leaf->type;
+  if (c->wide && (encoding == PARQ_ENC_PLAIN || encoding == PARQ_ENC_DELTA_BYTE_ARRAY ||
+                  encoding == PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY))
+    return decode_binary_wide(c, encoding, p, len, n, b, err);
   switch (encoding) {
     case PARQ_ENC_PLAIN:
       return decode_plain(c, p, len, n, &b->values, &b->offsets, &b->data, err);
@@ -491,6 +546,9 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       parq_err_prefix(err, "data page at offset %lld", (long long)page_off);
       return st;
     }
+    /* The last page: its last record is complete now, and the cursor's
+     * scratch can go before the records are moved out (see take). */
+    if (c->pos >= c->chunk_len) c->finished = true;
     return PARQ_OK;
   }
 }
@@ -518,9 +576,21 @@ static int64_t record_start(const pq_column_cursor *c, int64_t n) {
   return b->n_levels;
 }
 
+static void release_scratch(pq_column_cursor *c) {
+  parq_buf_free(&c->dict_values);
+  parq_buf_free(&c->dict_offsets);
+  parq_buf_free(&c->dict_data);
+  parq_buf_free(&c->page);
+  parq_buf_free(&c->idx);
+  parq_buf_free(&c->tmp_off);
+  c->has_dict = false;
+  c->dict_n = 0;
+}
+
 parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, int64_t *got,
                            parq_error *err) {
   pq_leaf_batch_reset(out);
+  out->wide = c->wide;
   *got = 0;
   /* Decode pages until pending holds n complete records or the chunk ends. */
   int64_t have = pending_records(c, c->finished);
@@ -529,6 +599,9 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     if (st < 0) return st;
     have = pending_records(c, c->finished);
   }
+  /* At the end of the chunk the dictionary and page scratch are dead weight
+   * (up to 2 GiB each): drop them now rather than when the row group unloads. */
+  if (c->finished) release_scratch(c);
   if (have == 0) return PARQ_OK;
   int64_t take = have < n ? have : n;
   pq_leaf_batch *p = &c->pending;
@@ -546,6 +619,7 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     *out = *p;
     *p = tmp;
     pq_leaf_batch_reset(p);
+    p->wide = c->wide;
     c->pending_starts = 0;
     out->n_records = take;
     c->rows_done += take;
@@ -571,6 +645,17 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     if (parq_buf_append(&out->values, p->values.data, bytes)) return PARQ_ENOMEM;
     if (p->values.len > bytes) memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);
     p->values.len -= bytes;
+  } else if (c->wide) {
+    int64_t *off = (int64_t *)p->offsets.data;
+    int64_t cut = V > 0 ? off[V - 1] : 0;
+    if ((V > 0 && parq_buf_append(&out->offsets, off, (size_t)V * 8)) ||
+        parq_buf_append(&out->data, p->data.data, (size_t)cut))
+      return PARQ_ENOMEM;
+    int64_t rest = p->n_values - V;
+    for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - cut;
+    p->offsets.len = (size_t)rest * 8;
+    if (p->data.len > (size_t)cut) memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
+    p->data.len -= (size_t)cut;
   } else {
     int32_t *off = (int32_t *)p->offsets.data;
     int32_t cut = V > 0 ? off[V - 1] : 0;

@@ -4,7 +4,12 @@
  * A pq_column_cursor walks the pages of one leaf column chunk held in memory.
  * Values are decoded into a "pending" pq_leaf_batch; pq_cursor_take() moves
  * out exactly n complete records (zero-copy when it takes everything pending).
- * Conversion to Arrow layout happens in assemble.c. */
+ * Conversion to Arrow layout happens in assemble.c.
+ *
+ * Byte-array offsets are int32 (Arrow utf8/binary) unless the cursor is
+ * `wide`: then they are int64 (large_utf8/large_binary), so pending data and
+ * batches may exceed 2 GiB. The file reader decides per column at open time,
+ * from metadata, so the Arrow schema is known before any page is read. */
 #ifndef PARQ_COLUMN_READER_H
 #define PARQ_COLUMN_READER_H
 #include <stdbool.h>
@@ -20,10 +25,11 @@ typedef struct pq_leaf_batch {
   parq_buf def, rep;     /* uint16 levels; empty when the max level is 0 */
   int64_t n_levels;      /* level entries (== n_values when max_def == max_rep == 0) */
   parq_buf values;       /* fixed width: n_values * width bytes (BOOLEAN: 1 byte each) */
-  parq_buf offsets;      /* byte arrays: int32 end offsets, n_values entries */
+  parq_buf offsets;      /* byte arrays: end offsets, n_values entries (int64 if wide, else int32) */
   parq_buf data;         /* byte array bytes */
   int64_t n_values;      /* non-null (dense) values */
   int64_t n_records;
+  bool wide;             /* offsets are int64 */
 } pq_leaf_batch;
 
 void pq_leaf_batch_free(pq_leaf_batch *b);
@@ -60,6 +66,7 @@ typedef struct pq_column_cursor {
   pq_leaf_batch pending; /* decoded but not yet taken */
   int64_t pending_starts;   /* positions with rep level 0 in pending (record starts) */
   int width;             /* fixed value width in bytes (0 = byte array) */
+  bool wide;             /* byte arrays: int64 offsets (set with pq_cursor_set_wide) */
 } pq_column_cursor;
 
 /* Initialise over a chunk (which must outlive the cursor). */
@@ -68,6 +75,9 @@ parq_status pq_cursor_init(pq_column_cursor *c, const pq_leaf *leaf, const pq_co
                            pq_codec_ctx *codec, bool verify_crc, const char *ctx,
                            parq_error *err);
 void pq_cursor_free(pq_column_cursor *c);
+/* Use int64 byte-array offsets (no 2 GiB limit per batch). Call before the
+ * first take or skip; ignored for non-BYTE_ARRAY leaves. */
+void pq_cursor_set_wide(pq_column_cursor *c, bool wide);
 
 /* Move exactly n records (fewer only if the chunk ends) into *out (which is
  * reset first). *got receives the number of records. */

@@ -124,7 +124,7 @@ parq_status pq_column_writer_new(const pq_col_config *c, pq_column_writer **out,
 void pq_column_writer_free(pq_column_writer *w) {
   if (!w) return;
   parq_buf *bufs[] = {&w->def, &w->rep, &w->vals, &w->offs, &w->idx, &w->stage, &w->stage_offs,
-                      &w->ptasks, &w->pinfo, &w->lv, &w->comp, &w->enc, &w->tmp};
+                      &w->ptasks, &w->pinfo, &w->lv, &w->comp, &w->enc, &w->tmp, &w->spare};
   pq_page_tasks_free(w);
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) parq_buf_free(bufs[i]);
   pq_stats_free(&w->pst);

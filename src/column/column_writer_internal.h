@@ -43,6 +43,7 @@ struct pq_column_writer {
   int32_t enc_pages[10];    /* data pages per encoding */
   /* scratch */
   parq_buf lv, comp, enc, tmp;
+  parq_buf spare;           /* a page body buffer to reuse (inline compression) */
   pq_codec_ctx *cctx;       /* inline compression (no pool) */
   pq_wpool *pool;           /* background compression, NULL = inline */
   struct pq_cdc *cdc;       /* content-defined page cuts, NULL when off (cdc.h) */

@@ -104,6 +104,13 @@ void pq_page_tasks_free(pq_column_writer *w) {
 static pq_page_task *task_new(pq_column_writer *w) {
   pq_page_task *t = pq_page_task_new();
   if (!t) return NULL;
+  if (w->pool) {
+    pq_wpool_take_buf(w->pool, &t->raw);
+  } else if (w->spare.data) {
+    t->raw = w->spare;
+    w->spare = (parq_buf)PARQ_BUF_INIT;
+  }
+  parq_buf_clear(&t->raw);
   t->codec = w->c.codec;
   t->level = w->c.level;
   t->crc = w->c.write_crc;
@@ -119,6 +126,11 @@ static parq_status task_start(pq_column_writer *w, pq_page_task *t, parq_error *
   }
   parq_status st = pq_page_task_run(t, w->cctx, &w->comp);
   if (st != PARQ_OK && err) *err = t->err;
+  if (!w->spare.data) { /* keep the body buffer for the next page */
+    w->spare = t->raw;
+    t->raw = (parq_buf)PARQ_BUF_INIT;
+  }
+  parq_buf_free(&t->raw);
   return st;
 }
 

@@ -13,8 +13,8 @@
 #include "util/crc32.h"
 #include "util/error.h"
 
-#define MAX_QUEUED_PER_THREAD 4
-#define MAX_QUEUED_BYTES_PER_THREAD (2u << 20)
+#define MAX_QUEUED_PER_THREAD 3
+#define MAX_QUEUED_BYTES_PER_THREAD (1u << 20)
 
 pq_page_task *pq_page_task_new(void) { return calloc(1, sizeof(pq_page_task)); }
 
@@ -53,29 +53,13 @@ parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scra
   size_t hat = scratch->len;
   if (pq_encode_page_header(&t->h, scratch) != PARQ_OK) goto oom;
   size_t hl = scratch->len - hat, need = hl + t->keep + sn;
-  /* Assemble [header][kept levels][stored body] in the raw buffer itself: its
-   * memory came from the producing thread's heap, and realloc keeps it there,
-   * so workers do not build up per-thread heaps of their own. */
-  if (need > t->raw.len && parq_buf_reserve(&t->raw, need - t->raw.len) != PARQ_OK) goto oom;
-  uint8_t *p = t->raw.data;
-  if (compressed) {
-    memmove(p + hl, p, t->keep);
-    memcpy(p + hl + t->keep, scratch->data, sn);
-  } else {
-    memmove(p + hl, p, t->keep + sn);
-  }
-  memcpy(p, scratch->data + hat, hl);
-  t->raw.len = need;
-  if (t->raw.cap - need > need / 4 + 4096) { /* return what compression saved */
-    uint8_t *q = realloc(t->raw.data, need);
-    if (q) {
-      t->raw.data = q;
-      t->raw.cap = need;
-    }
-  }
+  /* One exact-size allocation per page: the raw buffer goes back to its
+   * producer for the next page, so large buffers are recycled, not churned. */
   parq_buf_free(&t->out);
-  t->out = t->raw;
-  t->raw = (parq_buf)PARQ_BUF_INIT;
+  if (parq_buf_reserve(&t->out, need) != PARQ_OK) goto oom;
+  parq_buf_put(&t->out, scratch->data + hat, hl);
+  if (t->keep) parq_buf_put(&t->out, t->raw.data, t->keep);
+  if (sn) parq_buf_put(&t->out, compressed ? scratch->data : t->raw.data + t->keep, sn);
   t->hdr_len = hl;
   t->st = PARQ_OK;
   t->err.code = PARQ_OK;
@@ -83,7 +67,6 @@ parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scra
 oom:
   st = parq_err_set(&t->err, PARQ_ENOMEM, "column '%s': out of memory", t->path);
 fail:
-  parq_buf_free(&t->raw);
   t->st = st;
   return st;
 }
@@ -106,7 +89,8 @@ struct pq_wpool {
   bool stop;
   int n, started;
   worker *w;
-  worker self;             /* the submitting thread's context (it helps while waiting) */
+  parq_buf *spare;         /* raw buffers of finished tasks, for the producer to reuse */
+  size_t n_spare, cap_spare;
 };
 
 /* Under the lock: take the oldest queued task, or NULL. */
@@ -125,7 +109,14 @@ static pq_page_task *pop(pq_wpool *p) {
 static void run_locked(pq_wpool *p, worker *wk, pq_page_task *t) {
   pthread_mutex_unlock(&p->mu);
   (void)pq_page_task_run(t, wk->cctx, &wk->scratch);
+  parq_buf_clear(&t->raw);
   pthread_mutex_lock(&p->mu);
+  if (p->n_spare < p->cap_spare) {
+    p->spare[p->n_spare++] = t->raw;
+    t->raw = (parq_buf)PARQ_BUF_INIT;
+  } else {
+    parq_buf_free(&t->raw); /* before done: the task may be freed right after */
+  }
   t->done = true;
   pthread_cond_broadcast(&p->done);
 }
@@ -150,18 +141,18 @@ parq_status pq_wpool_new(int n, pq_wpool **out, parq_error *err) {
   if (!p) return parq_err_set(err, PARQ_ENOMEM, "compression pool: out of memory");
   p->n = n;
   p->w = calloc((size_t)n, sizeof *p->w);
-  p->self.cctx = pq_codec_ctx_new();
-  if (!p->w || !p->self.cctx) {
-    pq_codec_ctx_free(p->self.cctx);
+  p->cap_spare = (size_t)n + 2; /* enough to cover the pipeline, few to hold */
+  p->spare = calloc(p->cap_spare, sizeof *p->spare);
+  if (!p->w || !p->spare) {
+    free(p->spare);
     free(p->w);
     free(p);
     return parq_err_set(err, PARQ_ENOMEM, "compression pool: out of memory");
   }
-  p->self.pool = p;
   if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->work, NULL) != 0 ||
       pthread_cond_init(&p->done, NULL) != 0) {
     /* glibc's init cannot fail for default attributes; treat it as fatal anyway. */
-    pq_codec_ctx_free(p->self.cctx);
+    free(p->spare);
     free(p->w);
     free(p);
     return parq_err_set(err, PARQ_EINTERNAL, "compression pool: cannot create a lock");
@@ -198,8 +189,8 @@ void pq_wpool_free(pq_wpool *p) {
     pq_codec_ctx_free(p->w[i].cctx);
     parq_buf_free(&p->w[i].scratch);
   }
-  pq_codec_ctx_free(p->self.cctx);
-  parq_buf_free(&p->self.scratch);
+  for (size_t i = 0; i < p->n_spare; i++) parq_buf_free(&p->spare[i]);
+  free(p->spare);
   pthread_cond_destroy(&p->done);
   pthread_cond_destroy(&p->work);
   pthread_mutex_destroy(&p->mu);
@@ -217,19 +208,18 @@ void pq_wpool_submit(pq_wpool *p, pq_page_task *t) {
   p->queued++;
   p->queued_bytes += t->raw.len;
   pthread_cond_signal(&p->work);
-  /* Workers fall behind: help rather than let uncompressed pages pile up. */
+  /* Workers fall behind: wait rather than let uncompressed pages pile up.
+   * (Waiting, not helping: the producer then needs no codec context, and
+   * `threads` workers already use `threads` cores.) */
   while (p->queued > (size_t)p->n * MAX_QUEUED_PER_THREAD ||
          p->queued_bytes > (size_t)p->n * MAX_QUEUED_BYTES_PER_THREAD)
-    run_locked(p, &p->self, pop(p));
+    pthread_cond_wait(&p->done, &p->mu);
   pthread_mutex_unlock(&p->mu);
 }
 
 void pq_wpool_wait(pq_wpool *p, pq_page_task *t) {
   pthread_mutex_lock(&p->mu);
-  while (!t->done) {
-    if (p->head) run_locked(p, &p->self, pop(p));
-    else pthread_cond_wait(&p->done, &p->mu);
-  }
+  while (!t->done) pthread_cond_wait(&p->done, &p->mu);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -238,4 +228,10 @@ bool pq_wpool_done(pq_wpool *p, const pq_page_task *t) {
   bool d = t->done;
   pthread_mutex_unlock(&p->mu);
   return d;
+}
+
+void pq_wpool_take_buf(pq_wpool *p, parq_buf *b) {
+  pthread_mutex_lock(&p->mu);
+  if (p->n_spare && !b->data) *b = p->spare[--p->n_spare];
+  pthread_mutex_unlock(&p->mu);
 }

@@ -22,7 +22,7 @@
 typedef struct pq_page_task {
   struct pq_page_task *next;  /* pool queue link */
   pq_page_header h;           /* all but compressed size / CRC; may point into a chunk arena */
-  parq_buf raw;               /* uncompressed body; run turns it into out */
+  parq_buf raw;               /* uncompressed body (recycled once run) */
   size_t keep;                /* leading raw bytes stored uncompressed (v2 levels) */
   int codec, level;
   bool crc;
@@ -38,7 +38,8 @@ typedef struct pq_page_task {
 pq_page_task *pq_page_task_new(void);
 void pq_page_task_free(pq_page_task *t);
 /* Compress + CRC + header into t->out (scratch: a reusable buffer of the
- * caller's thread). Sets t->st / t->err and returns t->st. */
+ * caller's thread). Leaves t->raw for the caller to recycle. Sets t->st /
+ * t->err and returns t->st. */
 parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scratch);
 
 typedef struct pq_wpool pq_wpool;
@@ -47,12 +48,15 @@ typedef struct pq_wpool pq_wpool;
 parq_status pq_wpool_new(int n, pq_wpool **out, parq_error *err);
 /* Stop and join the workers; tasks still queued are left unrun. NULL is fine. */
 void pq_wpool_free(pq_wpool *p);
-/* Queue a task. When the backlog is long the caller runs the oldest queued
- * task itself, which bounds the memory of pages waiting for compression. */
+/* Queue a task. When the backlog is long the caller blocks until workers
+ * catch up, which bounds the memory of pages waiting for compression. */
 void pq_wpool_submit(pq_wpool *p, pq_page_task *t);
-/* Block until t is done (runs queued tasks on the caller's thread meanwhile). */
+/* Block until t is done. */
 void pq_wpool_wait(pq_wpool *p, pq_page_task *t);
 /* Is t done? (non-blocking) */
 bool pq_wpool_done(pq_wpool *p, const pq_page_task *t);
+/* Give an unallocated buffer the (empty) raw buffer of a finished task, if
+ * any, so the producer reuses page-sized allocations instead of churning. */
+void pq_wpool_take_buf(pq_wpool *p, parq_buf *b);
 
 #endif

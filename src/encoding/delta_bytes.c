@@ -1,6 +1,7 @@
 /* delta_bytes.c — DELTA_LENGTH_BYTE_ARRAY (delta-packed lengths followed by
  * the concatenated bytes) and DELTA_BYTE_ARRAY (front coding: delta-packed
  * prefix lengths, then the suffixes as DELTA_LENGTH_BYTE_ARRAY). */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "encoding/encoding.h"
@@ -32,9 +33,11 @@ static parq_status lengths_to_offsets(int32_t *offs, size_t n, size_t base, size
   return PARQ_OK;
 }
 
-parq_status pq_delta_length_decode(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
-                                   int32_t *offsets_out, size_t *consumed, parq_error *err) {
-  size_t pos = 0, total = 0, base = bytes->len;
+/* rel: offsets count from the buffer's length at entry instead of from 0. */
+static parq_status delta_length_decode(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
+                                       int32_t *offsets_out, size_t *consumed, bool rel,
+                                       parq_error *err) {
+  size_t pos = 0, total = 0, base = rel ? 0 : bytes->len;
   /* The lengths are decoded straight into offsets_out, then summed in place. */
   parq_status st = pq_delta_decode_i32(data, len, offsets_out, n, &pos, err);
   if (st) {
@@ -51,6 +54,16 @@ parq_status pq_delta_length_decode(const uint8_t *data, size_t len, size_t n, pa
   return PARQ_OK;
 }
 
+parq_status pq_delta_length_decode(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
+                                   int32_t *offsets_out, size_t *consumed, parq_error *err) {
+  return delta_length_decode(data, len, n, bytes, offsets_out, consumed, false, err);
+}
+
+parq_status pq_delta_length_decode_rel(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
+                                       int32_t *offsets_out, size_t *consumed, parq_error *err) {
+  return delta_length_decode(data, len, n, bytes, offsets_out, consumed, true, err);
+}
+
 parq_status pq_delta_length_encode(const int32_t *offsets, const uint8_t *data, size_t n,
                                    parq_buf *out) {
   int32_t *lens = NULL;
@@ -65,9 +78,11 @@ parq_status pq_delta_length_encode(const int32_t *offsets, const uint8_t *data, 
   return parq_buf_append(out, data + offsets[0], (size_t)(offsets[n] - offsets[0]));
 }
 
-parq_status pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
-                                       parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
-                                       parq_error *err) {
+/* `sub` is subtracted from every offset written (0, or the buffer's length at
+ * entry for page-relative offsets). */
+static parq_status delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
+                                           parq_buf *bytes, int32_t *offsets_out,
+                                           size_t *consumed, size_t sub, parq_error *err) {
   size_t p1 = 0, p2 = 0;
   parq_status st = pq_delta_decode_i32(data, len, offsets_out, n, &p1, err);
   if (st) {
@@ -107,7 +122,7 @@ parq_status pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n
     sused += (size_t)s;
     prev_len = (int64_t)p + s;
     total += (size_t)prev_len;
-    if (total > (size_t)INT32_MAX - base) {
+    if (total > (size_t)INT32_MAX - (base - sub)) {
       st = parq_err_set(err, PARQ_ENOMEM, "DELTA_BYTE_ARRAY: over 2 GiB of values in one buffer");
       goto done;
     }
@@ -138,13 +153,25 @@ parq_status pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n
     s += sl;
     prev_start = cur;
     cur += p + sl;
-    offsets_out[i] = (int32_t)cur;
+    offsets_out[i] = (int32_t)(cur - sub);
   }
   bytes->len = cur;
   if (consumed) *consumed = p1 + p2 + sused;
 done:
   free(suf);
   return st;
+}
+
+parq_status pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
+                                       parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
+                                       parq_error *err) {
+  return delta_byte_array_decode(data, len, n, bytes, offsets_out, consumed, 0, err);
+}
+
+parq_status pq_delta_byte_array_decode_rel(const uint8_t *data, size_t len, size_t n,
+                                           parq_buf *bytes, int32_t *offsets_out,
+                                           size_t *consumed, parq_error *err) {
+  return delta_byte_array_decode(data, len, n, bytes, offsets_out, consumed, bytes->len, err);
 }
 
 /* Length of the common prefix of a and b, 8 bytes at a time. */

@@ -10,6 +10,10 @@
  * after appending) of value i, so a caller that pre-set offsets[-1] (the
  * start) gets a ready Arrow offsets array. Offsets are int32: exceeding
  * INT32_MAX bytes in one buffer returns PARQ_ENOMEM.
+ * The *_rel variants differ only in that offsets count from the buffer's
+ * length at entry (the page's own values, so a buffer may grow past 2 GiB
+ * across pages); callers keeping int64 offsets (Arrow large_utf8 /
+ * large_binary) add that base themselves.
  *
  * Encoders append to a parq_buf and return PARQ_OK or PARQ_ENOMEM. */
 #ifndef PARQ_ENCODING_H
@@ -49,6 +53,9 @@ parq_status pq_plain_encode_bool(const uint8_t *vals, size_t n, parq_buf *out);
 parq_status pq_plain_decode_byte_array(const uint8_t *data, size_t len, size_t n,
                                        parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
                                        parq_error *err);
+parq_status pq_plain_decode_byte_array_rel(const uint8_t *data, size_t len, size_t n,
+                                           parq_buf *bytes, int32_t *offsets_out,
+                                           size_t *consumed, parq_error *err);
 /* Encode n values given Arrow-style offsets (n+1 entries) and data. */
 parq_status pq_plain_encode_byte_array(const int32_t *offsets, const uint8_t *data, size_t n,
                                        parq_buf *out);
@@ -67,6 +74,8 @@ parq_status pq_delta_encode_i64(const int64_t *vals, size_t n, parq_buf *out);
 /* ---------- DELTA_LENGTH_BYTE_ARRAY ---------- */
 parq_status pq_delta_length_decode(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
                                    int32_t *offsets_out, size_t *consumed, parq_error *err);
+parq_status pq_delta_length_decode_rel(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
+                                       int32_t *offsets_out, size_t *consumed, parq_error *err);
 parq_status pq_delta_length_encode(const int32_t *offsets, const uint8_t *data, size_t n,
                                    parq_buf *out);
 
@@ -75,6 +84,9 @@ parq_status pq_delta_length_encode(const int32_t *offsets, const uint8_t *data, 
 parq_status pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
                                        parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
                                        parq_error *err);
+parq_status pq_delta_byte_array_decode_rel(const uint8_t *data, size_t len, size_t n,
+                                           parq_buf *bytes, int32_t *offsets_out,
+                                           size_t *consumed, parq_error *err);
 parq_status pq_delta_byte_array_encode(const int32_t *offsets, const uint8_t *data, size_t n,
                                        parq_buf *out);
 

@@ -48,9 +48,11 @@ parq_status pq_plain_encode_bool(const uint8_t *vals, size_t n, parq_buf *out) {
   return PARQ_OK;
 }
 
-parq_status pq_plain_decode_byte_array(const uint8_t *data, size_t len, size_t n,
-                                       parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
-                                       parq_error *err) {
+/* `sub` is subtracted from every offset written: 0 for buffer-absolute
+ * offsets, the buffer's starting length for page-relative ones (_rel). */
+static parq_status plain_decode_ba(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
+                                   int32_t *offsets_out, size_t *consumed, size_t sub,
+                                   parq_error *err) {
   if (n > len / 4)
     return parq_err_set(err, PARQ_ECORRUPT,
                         "PLAIN BYTE_ARRAY: %zu values need at least %zu bytes, only %zu present",
@@ -84,13 +86,25 @@ parq_status pq_plain_decode_byte_array(const uint8_t *data, size_t len, size_t n
       memcpy(dst + cur, data + pos, l);
     cur += l;
     pos += l;
-    if (cur > INT32_MAX)
+    if (cur - sub > INT32_MAX)
       return parq_err_set(err, PARQ_ENOMEM, "PLAIN BYTE_ARRAY: over 2 GiB of values in one buffer");
-    offsets_out[i] = (int32_t)cur;
+    offsets_out[i] = (int32_t)(cur - sub);
   }
   bytes->len = cur;
   if (consumed) *consumed = pos;
   return PARQ_OK;
+}
+
+parq_status pq_plain_decode_byte_array(const uint8_t *data, size_t len, size_t n,
+                                       parq_buf *bytes, int32_t *offsets_out, size_t *consumed,
+                                       parq_error *err) {
+  return plain_decode_ba(data, len, n, bytes, offsets_out, consumed, 0, err);
+}
+
+parq_status pq_plain_decode_byte_array_rel(const uint8_t *data, size_t len, size_t n,
+                                           parq_buf *bytes, int32_t *offsets_out,
+                                           size_t *consumed, parq_error *err) {
+  return plain_decode_ba(data, len, n, bytes, offsets_out, consumed, bytes->len, err);
 }
 
 parq_status pq_plain_encode_byte_array(const int32_t *offsets, const uint8_t *data, size_t n,

@@ -14,6 +14,10 @@
 
 #define DEFAULT_BATCH 65536
 #define MAX_FOOTER ((int64_t)1 << 30)
+/* A BYTE_ARRAY column chunk above this many uncompressed bytes reads as Arrow
+ * large_utf8 / large_binary: its values may not fit int32 offsets in one
+ * batch. Below 2 GiB because dictionary and DELTA_BYTE_ARRAY pages expand. */
+#define LARGE_CHUNK_BYTES ((int64_t)3 << 29) /* 1.5 GiB */
 
 void parq_read_options_init(parq_read_options *o) {
   memset(o, 0, sizeof *o);
@@ -141,6 +145,30 @@ static parq_status select_row_groups(parq_reader *r, parq_error *err) {
   return PARQ_OK;
 }
 
+/* Decide, from metadata alone, which string / binary columns read with int64
+ * offsets, and make their Arrow format "U" / "Z" so that the schema is known
+ * up front and the same for every batch. The schema belongs to this reader,
+ * so its nodes may be changed. */
+static void choose_large_strings(parq_reader *r) {
+  if (r->opt.large_strings < 0) return;
+  for (int k = 0; k < r->n_sel_leaves; k++) {
+    int l = r->sel_leaves[k];
+    pq_node *n = r->schema.leaves[l].node;
+    if (r->schema.leaves[l].type != PQ_BYTE_ARRAY || !n->arrow_format) continue;
+    bool utf8 = !strcmp(n->arrow_format, "u"), bin = !strcmp(n->arrow_format, "z");
+    if (!utf8 && !bin) continue; /* decimals, null-typed */
+    bool large = r->opt.large_strings > 0;
+    for (int64_t i = 0; i < r->n_rgs && !large; i++)
+      large = r->md.row_groups[r->rgs[i]].columns[l].meta_data.total_uncompressed_size > LARGE_CHUNK_BYTES;
+    if (large) n->arrow_format = utf8 ? "U" : "Z";
+  }
+}
+
+static bool leaf_is_large(const pq_leaf *leaf) {
+  const char *f = leaf->node->arrow_format;
+  return leaf->type == PQ_BYTE_ARRAY && f && (!strcmp(f, "U") || !strcmp(f, "Z"));
+}
+
 static parq_status open_common(parq_reader *r, const parq_read_options *opt, parq_error *err) {
   if (opt) r->opt = *opt;
   else parq_read_options_init(&r->opt);
@@ -176,6 +204,7 @@ static parq_status open_common(parq_reader *r, const parq_read_options *opt, par
   PARQ_TRY(validate_metadata(r, foff, err));
   PARQ_TRY(select_columns(r, err));
   PARQ_TRY(select_row_groups(r, err));
+  choose_large_strings(r);
   r->codec = pq_codec_ctx_new();
   int nl = r->schema.n_leaves;
   r->chunks = calloc((size_t)(nl > 0 ? nl : 1), sizeof(parq_buf));
@@ -368,6 +397,7 @@ static parq_status load_rg(parq_reader *r, int64_t si, parq_error *err) {
       return st;
     }
     if (r->opt.max_memory > 0) r->cursors[l].max_alloc = r->opt.max_memory;
+    pq_cursor_set_wide(&r->cursors[l], leaf_is_large(&r->schema.leaves[l]));
   }
   r->loaded = true;
   r->cur = si;

@@ -77,9 +77,8 @@ struct parq_writer {
   int64_t pending_raw;         /* uncompressed bytes of queued row groups */
   /* Content-defined row-group cuts (cdc && cdc_row_groups; see parq.h). */
   bool cdc_rg;
-  uint64_t rg_hash, rg_mask;
-  int64_t rg_min_rows, rg_max_rows;
-  parq_buf rg_scratch;
+  pq_cdc_rg rg_cut;
+  int64_t rg_max_rows;
 };
 
 void parq_write_options_init(parq_write_options *o) {
@@ -217,7 +216,7 @@ static void writer_free(parq_writer *w) {
   parq_buf_free(&w->ci_all);
   parq_buf_free(&w->oi_all);
   parq_buf_free(&w->idx);
-  parq_buf_free(&w->rg_scratch);
+  pq_cdc_rg_free(&w->rg_cut);
   free(w->rgs);
   parq_arena_free(&w->arena);
   free(w->path);
@@ -282,13 +281,22 @@ parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
     st = pq_cdc_params_make(o->cdc_min_bytes, o->cdc_max_bytes, o->cdc_norm_level, &cp, err);
     if (st != PARQ_OK) goto fail;
     if (o->cdc_row_groups) {
-      /* Armed after half the target; a match every ~target/2 records on average. */
+      /* Two content-defined rules on the first column (cdc.h, docs/CDC.md):
+       * rows: armed at row_group_rows / 2, a key match every ~that many
+       * records; key bytes: armed at 4 x cdc_max_bytes of key bytes, a match
+       * every ~4 x cdc_max_bytes more. The byte rule bounds the group of a
+       * wide key (text), so that a narrow column, which in one big group is
+       * only a few CDC chunks long, changes only near an edit. Not smaller:
+       * every group costs a changed storage chunk when a column is added,
+       * dropped or cast (measured in docs/CDC.md). */
+      int64_t half = o->row_group_rows / 2;
+      int64_t kb = o->cdc_max_bytes > INT64_MAX / 4 ? INT64_MAX : 4 * o->cdc_max_bytes;
       w->cdc_rg = true;
-      w->rg_min_rows = o->row_group_rows / 2;
+      w->rg_cut.arm_rows = half;
+      w->rg_cut.rec_mask = pq_cdc_mask_for(half);
+      w->rg_cut.arm_bytes = kb;
+      w->rg_cut.byte_mask = pq_cdc_mask_for(kb);
       w->rg_max_rows = o->row_group_rows > INT64_MAX / 2 ? INT64_MAX : 2 * o->row_group_rows;
-      int bits = 0;
-      for (int64_t t = w->rg_min_rows; t > 1; t >>= 1) bits++;
-      w->rg_mask = bits ? ~UINT64_C(0) << (64 - bits) : 0;
     }
   }
   w->path = strdup(path);
@@ -414,6 +422,7 @@ static void job_free(parq_writer *w, rg_job *j) {
 }
 
 static bool job_done(parq_writer *w, const rg_job *j) {
+  if (!w->pool) return true; /* compressed inline */
   for (int i = 0; i < w->n_leaves; i++) {
     const pq_wchunk *ch = &j->chunks[i];
     if (ch->dict && !pq_wpool_done(w->pool, ch->dict)) return false;
@@ -507,6 +516,12 @@ static parq_status close_rg(parq_writer *w, parq_error *err) {
     parq_status st = pq_column_writer_detach(w->cols[i], &w->arena, &rg->columns[i], &ix.has_ci,
                                              &w->ci_all, &j.chunks[i], err);
     if (st != PARQ_OK) {
+      /* Chunks detached so far may have pages on the pool: let them finish. */
+      for (int k = 0; w->pool && k < i; k++) {
+        pq_wchunk *ch = &j.chunks[k];
+        if (ch->dict) pq_wpool_wait(w->pool, ch->dict);
+        for (size_t p = 0; p < ch->n_pages; p++) pq_wpool_wait(w->pool, ch->pages[p]);
+      }
       job_free(w, &j);
       return st;
     }
@@ -569,16 +584,17 @@ parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch, pa
     if (take > 65536) take = 65536;
     bool cut_here = false;
     if (w->cdc_rg) {
-      /* Content-defined row-group end: the first record past the arming point
-       * whose key hash (the first column's bytes) matches the mask. */
-      int64_t arm = (w->rg_rows >= w->rg_min_rows ||
-                     buffered(w) >= w->opt.row_group_bytes / 2) ? 0 : w->rg_min_rows - w->rg_rows;
+      /* Content-defined row-group end (pq_cdc_rg_scan over the first column);
+       * a group past half of row_group_bytes is armed as well. */
+      int64_t rows = w->rg_rows;
+      if (rows && rows < w->rg_cut.arm_rows && buffered(w) >= w->opt.row_group_bytes / 2)
+        rows = w->rg_cut.arm_rows;
       pq_leaf_batch lb;
       int64_t cut = -1;
       parq_status st = pq_shred_leaf(&w->plan, 0, batch, row, take, &w->scratch, &lb, err);
       if (st == PARQ_OK)
-        st = pq_cdc_record_cut(&w->rg_hash, &lb, w->cfg[0].elem->type, phys_width(w->cfg[0].elem),
-                               w->cfg[0].max_def, arm, w->rg_mask, &w->rg_scratch, &cut, err);
+        st = pq_cdc_rg_scan(&w->rg_cut, &lb, w->cfg[0].elem->type, phys_width(w->cfg[0].elem),
+                            w->cfg[0].max_def, rows, &cut, err);
       if (st != PARQ_OK) {
         parq_err_prefix(err, "%s", w->path);
         return failed(w, st, err);
@@ -604,6 +620,14 @@ parq_status parq_writer_write(parq_writer *w, const struct ArrowArray *batch, pa
     if (cut_here || w->rg_rows >= limit || buffered(w) >= byte_cap) {
       parq_status st = flush_rg(w, err);
       if (st != PARQ_OK) return failed(w, st, err);
+    } else if (w->q_len) {
+      /* Write queued row groups whose pages are done now, not at the next
+       * close: with large row groups that frees their pages much sooner. */
+      parq_status st = drain(w, w->max_pending, err);
+      if (st != PARQ_OK) {
+        parq_err_prefix(err, "%s", w->path);
+        return failed(w, st, err);
+      }
     }
   }
   return PARQ_OK;

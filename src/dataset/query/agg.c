@@ -6,12 +6,20 @@
  * pairs in a second table. For distributed runs the per-group states are
  * serialised, routed by key hash to their owner rank and merged there.
  *
- * Memory: accumulators and tables are counted against memory_limit; going
- * beyond fails with a clear error (spilling partitions to disk is not
- * implemented). */
+ * Memory: accumulators and tables are counted against memory_limit. Beyond
+ * it the table's partial states are written (the same record format as the
+ * MPI exchange) to SPILL_P partition files chosen by SPILL_BITS bits of the
+ * key hash, and the table starts empty. At the end every partition is merged
+ * on its own; a partition that still does not fit is re-partitioned with the
+ * next SPILL_BITS bits of the hash (recursively, up to SPILL_MAX_LEVEL).
+ * Spill files live in a mkdtemp directory under $TMPDIR and are unlinked as
+ * soon as they are opened, so they vanish on exit, error or crash. */
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataset/query/query.h"
 #include "util/error.h"
@@ -109,7 +117,21 @@ typedef struct acc {
   char **ss;    /* string min/max (malloc'ed) */
   uint32_t *sl;
   hset dset;    /* DISTINCT: (group id, value) pairs */
+  size_t sbytes; /* bytes held by ss */
 } acc;
+
+#define SPILL_BITS 5
+#define SPILL_P (1 << SPILL_BITS)
+#define SPILL_MAX_LEVEL 11 /* 12 levels x 5 bits of the 64-bit hash */
+/* A table with fewer groups is never written out: below this the limit is
+ * smaller than the engine's working floor, and spilling tiny tables would only
+ * multiply files (and recursion) without freeing memory. */
+#define SPILL_MIN_GROUPS 4096
+
+/* One set of partition files. */
+typedef struct spill {
+  FILE *f[SPILL_P];
+} spill;
 
 struct pq_agg {
   const pq_query *q;
@@ -121,6 +143,10 @@ struct pq_agg {
   parq_buf kb;
   uint32_t *gids;
   size_t gids_cap;
+  spill *top;        /* level-0 partitions (NULL until the first spill) */
+  char dir[4096];    /* spill directory ("" until created) */
+  unsigned nfiles;   /* spill files created (for unique names) */
+  int64_t nspills;   /* tables written out */
 };
 
 static void acc_free(acc *a, size_t n) {
@@ -135,8 +161,17 @@ static void acc_free(acc *a, size_t n) {
   hset_free(&a->dset);
 }
 
+static void spill_close(spill *s) {
+  if (!s) return;
+  for (int p = 0; p < SPILL_P; p++)
+    if (s->f[p]) fclose(s->f[p]);
+  free(s);
+}
+
 void pq_agg_free(pq_agg *g) {
   if (!g) return;
+  spill_close(g->top);
+  if (g->dir[0]) rmdir(g->dir);
   for (int k = 0; k < g->nacc; k++) acc_free(&g->accs[k], g->gcap);
   free(g->accs);
   hset_free(&g->groups);
@@ -155,17 +190,12 @@ static int grow_arr(void **p, size_t old, size_t nc, size_t sz) {
 
 static size_t agg_bytes(const pq_agg *g) {
   size_t b = hset_bytes(&g->groups) + g->gcap * (size_t)g->nacc * 24;
-  for (int k = 0; k < g->nacc; k++) b += hset_bytes(&g->accs[k].dset);
+  for (int k = 0; k < g->nacc; k++) b += hset_bytes(&g->accs[k].dset) + g->accs[k].sbytes;
   return b;
 }
 
-static parq_status check_mem(pq_agg *g, parq_error *err) {
-  if (g->memory_limit > 0 && agg_bytes(g) > (size_t)g->memory_limit)
-    return parq_err_set(err, PARQ_ENOMEM,
-                        "GROUP BY state (%zu groups, %zu bytes) exceeds --memory-limit %lld "
-                        "(spilling to disk is not implemented; raise the limit)",
-                        g->groups.n, agg_bytes(g), (long long)g->memory_limit);
-  return PARQ_OK;
+static int over_limit(const pq_agg *g) {
+  return g->memory_limit > 0 && agg_bytes(g) > (size_t)g->memory_limit;
 }
 
 /* Make room for group id `id`. */
@@ -186,7 +216,7 @@ static parq_status ensure_groups(pq_agg *g, size_t id, parq_error *err) {
       return parq_err_set(err, PARQ_ENOMEM, "out of memory growing GROUP BY state");
   }
   g->gcap = nc;
-  return check_mem(g, err);
+  return PARQ_OK;
 }
 
 static parq_status init_accs(pq_agg *g, parq_error *err) {
@@ -209,10 +239,7 @@ static parq_status group_id(pq_agg *g, const uint8_t *k, size_t n, uint32_t *id,
                             parq_error *err) {
   int r = hset_put(&g->groups, k, n, pq_key_hash(k, n), id);
   if (r < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in GROUP BY table");
-  if (r == 1) {
-    PARQ_TRY(ensure_groups(g, *id, err));
-    if ((*id & 0xFFFF) == 0) PARQ_TRY(check_mem(g, err));
-  }
+  if (r == 1) PARQ_TRY(ensure_groups(g, *id, err));
   return PARQ_OK;
 }
 
@@ -246,6 +273,7 @@ static inline void nsum(double *s, double *c, double x) {
 static int set_str(acc *a, uint32_t gid, const qstr *s) {
   char *p = realloc(a->ss[gid], s->n ? s->n : 1);
   if (!p) return -1;
+  a->sbytes = a->sbytes - a->sl[gid] + s->n;
   if (s->n) memcpy(p, s->p, s->n);
   a->ss[gid] = p;
   a->sl[gid] = s->n;
@@ -302,6 +330,78 @@ static parq_status distinct_put(acc *a, uint32_t gid, const uint8_t *enc, size_t
   return PARQ_OK;
 }
 
+static parq_status maybe_spill(pq_agg *g, parq_error *err);
+
+/* Rows the table takes between memory checks: bounds how far the state can
+ * overshoot --memory-limit before it is spilled. */
+#define AGG_CHUNK 8192
+
+/* Fold rows [r0, r1) into the table (key and argument vectors are evaluated). */
+static parq_status add_rows(pq_agg *g, const qvec *kv, const qvec *av, int64_t r0, int64_t r1,
+                            parq_buf *tmp, parq_buf *enc, pq_query_error *err) {
+  const pq_query *q = g->q;
+  uint32_t *gids = g->gids;
+  if (q->ngroup == 0) {
+    memset(gids + r0, 0, (size_t)(r1 - r0) * sizeof *gids);
+  } else if (q->ngroup == 1 && kv[0].t != QT_STR && kv[0].t != QT_DBL) {
+    /* common case: one integer-like key; encode inline */
+    const qvec *v = &kv[0];
+    uint8_t key[9];
+    for (int64_t r = r0; r < r1; r++) {
+      size_t kl = 1;
+      key[0] = !vnul(v, r);
+      if (key[0]) {
+        memcpy(key + 1, &v->i[r], 8);
+        kl = 9;
+      }
+      parq_status st = group_id(g, key, kl, &gids[r], &err->e);
+      if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", err->e.message);
+    }
+  } else {
+    for (int64_t r = r0; r < r1; r++) {
+      parq_buf_clear(&g->kb);
+      for (int k = 0; k < q->ngroup; k++)
+        if (pq_key_encode(&kv[k], r, &g->kb)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+      parq_error e2 = {0};
+      parq_status st = group_id(g, g->kb.data, g->kb.len, &gids[r], &e2);
+      if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
+    }
+  }
+  for (int k = 0; k < g->nacc; k++) {
+    acc *a = &g->accs[k];
+    if (a->star) {
+      for (int64_t r = r0; r < r1; r++) a->cnt[gids[r]]++;
+      continue;
+    }
+    const qvec *v = &av[k];
+    if (v->t == QT_NULL) continue;
+    if (a->distinct) {
+      for (int64_t r = r0; r < r1; r++) {
+        if (vnul(v, r)) continue;
+        parq_buf_clear(enc);
+        if (pq_key_encode(v, r, enc)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+        parq_error e2 = {0};
+        parq_status st = distinct_put(a, gids[r], enc->data, enc->len, tmp, &e2);
+        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
+      }
+      continue;
+    }
+    if (a->fn == QF_COUNT) {
+      for (int64_t r = r0; r < r1; r++) a->cnt[gids[r]] += !vnul(v, r);
+      continue;
+    }
+    if ((a->fn == QF_SUM || a->fn == QF_AVG) && v->t == QT_DBL) { /* hot loop */
+      for (int64_t r = r0; r < r1; r++)
+        if (!vnul(v, r)) a->cnt[gids[r]]++, nsum(&a->sd[gids[r]], &a->sc[gids[r]], v->d[r]);
+      continue;
+    }
+    for (int64_t r = r0; r < r1; r++)
+      if (!vnul(v, r) && acc_value(a, gids[r], v, r))
+        return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  }
+  return PARQ_OK;
+}
+
 parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *ar, pq_query_error *err) {
   const pq_query *q = g->q;
   int64_t n = f->n;
@@ -312,85 +412,27 @@ parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *ar, pq_query_erro
     g->gids = ng;
     g->gids_cap = (size_t)n;
   }
-  uint32_t *gids = g->gids;
-  if (q->ngroup == 0) {
-    memset(gids, 0, (size_t)n * sizeof *gids);
-  } else {
-    qvec kv[64];
-    if (q->ngroup > 64) return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "more than 64 GROUP BY keys");
-    for (int k = 0; k < q->ngroup; k++) PARQ_TRY(pq_eval(q->group[k], f, ar, &kv[k], err));
-    if (q->ngroup == 1 && kv[0].t != QT_STR && kv[0].t != QT_DBL) {
-      /* common case: one integer-like key; encode inline */
-      const qvec *v = &kv[0];
-      uint8_t key[9];
-      for (int64_t r = 0; r < n; r++) {
-        size_t kl = 1;
-        key[0] = !vnul(v, r);
-        if (key[0]) {
-          memcpy(key + 1, &v->i[r], 8);
-          kl = 9;
-        }
-        parq_status st = group_id(g, key, kl, &gids[r], &err->e);
-        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", err->e.message);
-      }
-    } else {
-      for (int64_t r = 0; r < n; r++) {
-        parq_buf_clear(&g->kb);
-        for (int k = 0; k < q->ngroup; k++)
-          if (pq_key_encode(&kv[k], r, &g->kb)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
-        parq_error e2 = {0};
-        parq_status st = group_id(g, g->kb.data, g->kb.len, &gids[r], &e2);
-        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
-      }
-    }
+  if (q->ngroup > 64) return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "more than 64 GROUP BY keys");
+  qvec kv[64];
+  for (int k = 0; k < q->ngroup; k++) PARQ_TRY(pq_eval(q->group[k], f, ar, &kv[k], err));
+  qvec *av = parq_arena_calloc(ar, (size_t)(g->nacc ? g->nacc : 1), sizeof *av);
+  if (!av) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  for (int k = 0; k < g->nacc; k++) {
+    av[k].t = QT_NULL;
+    if (!g->accs[k].star) PARQ_TRY(pq_eval(q->aggs[k]->args[0], f, ar, &av[k], err));
   }
   parq_buf tmp = PARQ_BUF_INIT, enc = PARQ_BUF_INIT;
   parq_status st = PARQ_OK;
-  for (int k = 0; k < g->nacc && st == PARQ_OK; k++) {
-    acc *a = &g->accs[k];
-    if (a->star) {
-      for (int64_t r = 0; r < n; r++) a->cnt[gids[r]]++;
-      continue;
+  for (int64_t r0 = 0; r0 < n && st == PARQ_OK; r0 += AGG_CHUNK) {
+    int64_t r1 = n - r0 > AGG_CHUNK ? r0 + AGG_CHUNK : n;
+    st = add_rows(g, kv, av, r0, r1, &tmp, &enc, err);
+    if (st == PARQ_OK) {
+      parq_error e2 = {0};
+      if ((st = maybe_spill(g, &e2)) != PARQ_OK) pq_qerr(err, st, -1, "%s", e2.message);
     }
-    qvec v;
-    st = pq_eval(q->aggs[k]->args[0], f, ar, &v, err);
-    if (st != PARQ_OK) break;
-    if (v.t == QT_NULL) continue;
-    if (a->distinct) {
-      for (int64_t r = 0; r < n && st == PARQ_OK; r++) {
-        if (vnul(&v, r)) continue;
-        parq_buf_clear(&enc);
-        if (pq_key_encode(&v, r, &enc)) {
-          st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
-          break;
-        }
-        parq_error e2 = {0};
-        if ((st = distinct_put(a, gids[r], enc.data, enc.len, &tmp, &e2)) != PARQ_OK)
-          pq_qerr(err, st, -1, "%s", e2.message);
-      }
-      continue;
-    }
-    if (a->fn == QF_COUNT) {
-      for (int64_t r = 0; r < n; r++) a->cnt[gids[r]] += !vnul(&v, r);
-      continue;
-    }
-    if ((a->fn == QF_SUM || a->fn == QF_AVG) && v.t == QT_DBL) { /* hot loop */
-      for (int64_t r = 0; r < n; r++)
-        if (!vnul(&v, r)) a->cnt[gids[r]]++, nsum(&a->sd[gids[r]], &a->sc[gids[r]], v.d[r]);
-      continue;
-    }
-    for (int64_t r = 0; r < n; r++)
-      if (!vnul(&v, r) && acc_value(a, gids[r], &v, r)) {
-        st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
-        break;
-      }
   }
   parq_buf_free(&tmp);
   parq_buf_free(&enc);
-  if (st == PARQ_OK && g->groups.n > 0) {
-    parq_error e2 = {0};
-    if ((st = check_mem(g, &e2)) != PARQ_OK) pq_qerr(err, st, -1, "%s", e2.message);
-  }
   return st;
 }
 
@@ -584,28 +626,41 @@ bad:
   return parq_err_set(err, PARQ_ECORRUPT, "aggregate exchange: truncated record");
 }
 
-parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
-  if (comm->size <= 1) return PARQ_OK;
-  size_t W = (size_t)comm->size;
-  parq_buf *send = calloc(W, sizeof *send);
+/* ---- spilling ---- */
+
+/* Drop every group: free the accumulators and the table, start empty. */
+static parq_status reset_table(pq_agg *g, parq_error *err) {
+  for (int k = 0; k < g->nacc; k++) acc_free(&g->accs[k], g->gcap);
+  free(g->accs);
+  g->accs = NULL;
+  hset_free(&g->groups);
+  g->gcap = 0;
+  return init_accs(g, err);
+}
+
+/* Per aggregate, chains of the count(DISTINCT) pairs of each group (dhead[k][gid] -> first
+ * pair id + 1, dlist[k][id] -> next), so a group's distinct values can be serialised. */
+static void free_dlists(pq_agg *g, uint32_t **dlist, uint32_t **dhead) {
+  for (int k = 0; k < g->nacc && dlist; k++) {
+    free(dlist[k]);
+    free(dhead[k]);
+  }
+  free(dlist);
+  free(dhead);
+}
+
+static parq_status build_dlists(pq_agg *g, uint32_t ***dl, uint32_t ***dh, parq_error *err) {
   uint32_t **dlist = calloc((size_t)g->nacc + 1, sizeof *dlist);
   uint32_t **dhead = calloc((size_t)g->nacc + 1, sizeof *dhead);
-  parq_buf recv = PARQ_BUF_INIT, tmp = PARQ_BUF_INIT;
-  parq_status st = PARQ_OK;
-  if (!send || !dlist || !dhead) {
-    st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
-    goto done;
-  }
-  /* per-group lists of distinct values */
+  *dl = dlist;
+  *dh = dhead;
+  if (!dlist || !dhead) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   for (int k = 0; k < g->nacc; k++) {
     acc *a = &g->accs[k];
     if (!a->distinct) continue;
     dlist[k] = calloc(a->dset.n + 1, sizeof **dlist);
     dhead[k] = calloc(g->groups.n + 1, sizeof **dhead);
-    if (!dlist[k] || !dhead[k]) {
-      st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
-      goto done;
-    }
+    if (!dlist[k] || !dhead[k]) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
     for (size_t id = 0; id < a->dset.n; id++) {
       uint32_t gid;
       memcpy(&gid, a->dset.keys.data + a->dset.off[id], 4);
@@ -613,6 +668,170 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
       dhead[k][gid] = (uint32_t)id + 1;
     }
   }
+  return PARQ_OK;
+}
+
+/* A fresh set of SPILL_P partition files (unlinked at once: they live as long as
+ * their FILE*). */
+static parq_status spill_open(pq_agg *g, spill **out, parq_error *err) {
+  if (!g->dir[0]) {
+    const char *t = getenv("TMPDIR");
+    if (!t || !*t) t = "/tmp";
+    int w = snprintf(g->dir, sizeof g->dir, "%s/parq-sql-spill-XXXXXX", t);
+    if (w < 0 || (size_t)w >= sizeof g->dir || !mkdtemp(g->dir)) {
+      g->dir[0] = 0;
+      return parq_err_set(err, PARQ_EIO, "GROUP BY spill: cannot create a directory under %s", t);
+    }
+  }
+  spill *s = calloc(1, sizeof *s);
+  if (!s) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  for (int p = 0; p < SPILL_P; p++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/p%u", g->dir, g->nfiles++);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) unlink(path);
+    if (fd < 0 || !(s->f[p] = fdopen(fd, "w+b"))) {
+      if (fd >= 0) close(fd);
+      spill_close(s);
+      return parq_err_set(err, PARQ_EIO, "GROUP BY spill: cannot create %s", path);
+    }
+  }
+  *out = s;
+  return PARQ_OK;
+}
+
+/* Partition of a key hash at a recursion level: the next SPILL_BITS high bits
+ * (the hash table itself uses the low bits). */
+static inline int spill_part(uint64_t h, int level) {
+  return (int)((h >> (64 - SPILL_BITS * (level + 1))) & (SPILL_P - 1));
+}
+
+/* Write every group's partial state (u32 record length + exchange record) to
+ * its partition of s, then empty the table. */
+static parq_status spill_table(pq_agg *g, spill *s, int level, parq_error *err) {
+  uint32_t **dlist = NULL, **dhead = NULL;
+  parq_buf b = PARQ_BUF_INIT;
+  parq_status st = build_dlists(g, &dlist, &dhead, err);
+  for (size_t gid = 0; gid < g->groups.n && st == PARQ_OK; gid++) {
+    const uint8_t *key = g->groups.keys.data + g->groups.off[gid];
+    FILE *f = s->f[spill_part(pq_key_hash(key, g->groups.len[gid]), level)];
+    parq_buf_clear(&b);
+    uint32_t len = 0;
+    if (put(&b, &len, 4) || serialize_group(g, (uint32_t)gid, dlist, dhead, &b) != PARQ_OK) {
+      st = parq_err_set(err, PARQ_ENOMEM, "out of memory serialising groups");
+      break;
+    }
+    len = (uint32_t)(b.len - 4);
+    memcpy(b.data, &len, 4);
+    if (fwrite(b.data, 1, b.len, f) != b.len)
+      st = parq_err_set(err, PARQ_EIO, "GROUP BY spill: write failed in %s (disk full?)", g->dir);
+  }
+  free_dlists(g, dlist, dhead);
+  parq_buf_free(&b);
+  if (st == PARQ_OK) st = reset_table(g, err);
+  g->nspills++;
+  return st;
+}
+
+static parq_status maybe_spill(pq_agg *g, parq_error *err) {
+  if (!over_limit(g)) return PARQ_OK;
+  if (g->q->ngroup == 0)
+    return parq_err_set(err, PARQ_ENOMEM,
+                        "aggregate state (%zu bytes of count(DISTINCT) values) exceeds "
+                        "--memory-limit %lld; without GROUP BY it cannot be partitioned "
+                        "to disk (raise the limit)",
+                        agg_bytes(g), (long long)g->memory_limit);
+  if (g->groups.n < SPILL_MIN_GROUPS) return PARQ_OK;
+  if (!g->top) PARQ_TRY(spill_open(g, &g->top, err));
+  return spill_table(g, g->top, 0, err);
+}
+
+/* Read the next record of a spill file into b: 1 = got one, 0 = end, < 0 error. */
+static int spill_next(FILE *f, parq_buf *b) {
+  uint32_t len;
+  if (fread(&len, 1, 4, f) != 4) return ferror(f) ? -1 : 0;
+  parq_buf_clear(b);
+  if (parq_buf_reserve(b, len)) return -2;
+  if (fread(b->data, 1, len, f) != len) return -1;
+  b->len = len;
+  return 1;
+}
+
+/* Merge the records of one partition file (written at `level`) into the empty
+ * table and emit its groups; re-partition with the next hash bits when it
+ * does not fit. */
+static parq_status drain(pq_agg *g, FILE *f, int level, pq_agg_emit emit, void *ctx,
+                         pq_query_error *err) {
+  spill *sub = NULL;
+  parq_buf rec = PARQ_BUF_INIT, tmp = PARQ_BUF_INIT;
+  parq_status st = PARQ_OK;
+  if (fseek(f, 0, SEEK_SET))
+    st = parq_err_set(&err->e, PARQ_EIO, "GROUP BY spill: cannot rewind a spill file");
+  for (;;) {
+    if (st != PARQ_OK) break;
+    int r = spill_next(f, &rec);
+    if (r == 0) break;
+    if (r < 0) {
+      st = parq_err_set(&err->e, r == -2 ? PARQ_ENOMEM : PARQ_EIO,
+                        "GROUP BY spill: cannot read back a spill file in %s", g->dir);
+      break;
+    }
+    rd rr = {rec.data, rec.data + rec.len};
+    st = merge_record(g, &rr, &tmp, &err->e);
+    if (st == PARQ_OK && level < SPILL_MAX_LEVEL && g->groups.n >= SPILL_MIN_GROUPS &&
+        over_limit(g)) {
+      if (!sub) st = spill_open(g, &sub, &err->e);
+      if (st == PARQ_OK) st = spill_table(g, sub, level + 1, &err->e);
+    }
+  }
+  if (st == PARQ_OK && ftruncate(fileno(f), 0) != 0) /* consumed: give the disk space back */
+    st = parq_err_set(&err->e, PARQ_EIO, "GROUP BY spill: cannot truncate a spill file");
+  parq_buf_free(&rec);
+  parq_buf_free(&tmp);
+  if (st == PARQ_OK && sub) {
+    if (g->groups.n) st = spill_table(g, sub, level + 1, &err->e);
+    for (int p = 0; p < SPILL_P && st == PARQ_OK; p++)
+      st = drain(g, sub->f[p], level + 1, emit, ctx, err);
+  } else if (st == PARQ_OK && g->groups.n) {
+    parq_arena a = PARQ_ARENA_INIT;
+    qframe fr;
+    st = pq_agg_frame(g, &a, &fr, &err->e);
+    if (st == PARQ_OK) st = emit(ctx, &fr, &a, err);
+    parq_arena_free(&a);
+    if (st == PARQ_OK) st = reset_table(g, &err->e);
+  }
+  spill_close(sub);
+  return st;
+}
+
+parq_status pq_agg_finish(pq_agg *g, pq_agg_emit emit, void *ctx, pq_query_error *err) {
+  if (!g->top) {
+    parq_arena a = PARQ_ARENA_INIT;
+    qframe fr;
+    parq_status st = pq_agg_frame(g, &a, &fr, &err->e);
+    if (st == PARQ_OK) st = emit(ctx, &fr, &a, err);
+    parq_arena_free(&a);
+    return st;
+  }
+  if (g->groups.n) PARQ_TRY(spill_table(g, g->top, 0, &err->e));
+  for (int p = 0; p < SPILL_P; p++) PARQ_TRY(drain(g, g->top->f[p], 0, emit, ctx, err));
+  return PARQ_OK;
+}
+
+int64_t pq_agg_spills(const pq_agg *g) { return g->nspills; }
+
+parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
+  if (comm->size <= 1) return PARQ_OK;
+  size_t W = (size_t)comm->size;
+  parq_buf *send = calloc(W, sizeof *send);
+  uint32_t **dlist = NULL, **dhead = NULL;
+  parq_buf recv = PARQ_BUF_INIT, tmp = PARQ_BUF_INIT;
+  parq_status st = PARQ_OK;
+  if (!send) {
+    st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((st = build_dlists(g, &dlist, &dhead, err)) != PARQ_OK) goto done;
   for (size_t gid = 0; gid < g->groups.n; gid++) {
     const uint8_t *key = g->groups.keys.data + g->groups.off[gid];
     size_t dest = pq_key_hash(key, g->groups.len[gid]) % W;
@@ -621,27 +840,45 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
       goto done;
     }
   }
+  if (g->top) {
+    /* spilled partial states are exchange records already: route them as they are */
+    for (int p = 0; p < SPILL_P && st == PARQ_OK; p++) {
+      FILE *f = g->top->f[p];
+      if (fseek(f, 0, SEEK_SET)) st = parq_err_set(err, PARQ_EIO, "GROUP BY spill: rewind failed");
+      int r;
+      while (st == PARQ_OK && (r = spill_next(f, &tmp)) != 0) {
+        uint32_t kl;
+        if (r < 0 || tmp.len < 4 || (memcpy(&kl, tmp.data, 4), tmp.len - 4 < kl)) {
+          st = parq_err_set(err, PARQ_EIO, "GROUP BY spill: cannot read back a spill file");
+          break;
+        }
+        size_t dest = pq_key_hash(tmp.data + 4, kl) % W;
+        if (put(&send[dest], tmp.data, tmp.len))
+          st = parq_err_set(err, PARQ_ENOMEM, "out of memory routing spilled groups");
+      }
+    }
+    spill_close(g->top);
+    g->top = NULL;
+    if (st != PARQ_OK) goto done;
+  }
   st = comm->alltoallv(comm->ctx, send, &recv, err);
   if (st != PARQ_OK) goto done;
-  /* start over with an empty table and merge what this rank owns */
-  for (int k = 0; k < g->nacc; k++) acc_free(&g->accs[k], g->gcap);
-  free(g->accs);
-  g->accs = NULL;
-  hset_free(&g->groups);
-  g->gcap = 0;
-  if ((st = init_accs(g, err)) != PARQ_OK) goto done;
+  for (size_t k = 0; k < W; k++) parq_buf_free(&send[k]);
+  /* start over with an empty table and merge what this rank owns (spilling again
+   * when it does not fit) */
+  free_dlists(g, dlist, dhead);
+  dlist = dhead = NULL;
+  if ((st = reset_table(g, err)) != PARQ_OK) goto done;
   rd r = {recv.data, recv.data + recv.len};
-  while (r.p < r.end && st == PARQ_OK) st = merge_record(g, &r, &tmp, err);
+  while (r.p < r.end && st == PARQ_OK) {
+    st = merge_record(g, &r, &tmp, err);
+    if (st == PARQ_OK) st = maybe_spill(g, err);
+  }
 done:
   if (send)
     for (size_t k = 0; k < W; k++) parq_buf_free(&send[k]);
   free(send);
-  for (int k = 0; k < g->nacc && dlist; k++) {
-    free(dlist[k]);
-    free(dhead[k]);
-  }
-  free(dlist);
-  free(dhead);
+  free_dlists(g, dlist, dhead);
   parq_buf_free(&recv);
   parq_buf_free(&tmp);
   return st;

@@ -297,6 +297,44 @@ static parq_status to_bool(const qvec *v, parq_arena *a, qvec *out, int pos,
                  pq_qtype_name(v->t));
 }
 
+/* `column OP literal` (the common WHERE shape): compare against the scalar with
+ * the operator hoisted out of the loop. Returns 1 when done, 0 when the types
+ * need the general path, -1 out of memory. */
+static int cmp_lit(int op, const qvec *x, const qexpr *l, parq_arena *a, qvec *out) {
+  qtype t = x->t;
+  if (l->lt == QT_NULL || cmp_type(t, l->lt) != t) return 0;
+  if (!(t == l->lt || (t == QT_DBL && l->lt == QT_INT))) return 0;
+  if (t != QT_INT && t != QT_DBL && t != QT_DATE && t != QT_TS) return 0;
+  int64_t n = x->n;
+  if (pq_vec_alloc(out, QT_BOOL, n, a)) return -1;
+  out->nul = x->nul;
+  int64_t *o = out->i;
+#define LITLOOP(V, C)                                                  \
+  switch (op) {                                                        \
+    case QO_EQ: for (int64_t r = 0; r < n; r++) o[r] = V[r] == C; break; \
+    case QO_NE: for (int64_t r = 0; r < n; r++) o[r] = V[r] != C; break; \
+    case QO_LT: for (int64_t r = 0; r < n; r++) o[r] = V[r] < C; break;  \
+    case QO_LE: for (int64_t r = 0; r < n; r++) o[r] = V[r] <= C; break; \
+    case QO_GT: for (int64_t r = 0; r < n; r++) o[r] = V[r] > C; break;  \
+    default: for (int64_t r = 0; r < n; r++) o[r] = V[r] >= C; break;    \
+  }
+  if (t == QT_DBL) {
+    double c = l->lt == QT_DBL ? l->ld : (double)l->li;
+    if (isnan(c)) return 0; /* NaN ordering: general path */
+    const double *v = x->d;
+    /* NaN sorts largest and equals itself: fix those rows up afterwards */
+    LITLOOP(v, c);
+    for (int64_t r = 0; r < n; r++)
+      if (isnan(v[r])) o[r] = op == QO_NE || op == QO_GT || op == QO_GE;
+  } else {
+    int64_t c = l->li;
+    const int64_t *v = x->i;
+    LITLOOP(v, c);
+  }
+#undef LITLOOP
+  return 1;
+}
+
 static parq_status eval_logic(int op, const qvec *x0, const qvec *y0, parq_arena *a, qvec *out,
                               int pos, pq_query_error *err) {
   qvec x, y;
@@ -304,7 +342,14 @@ static parq_status eval_logic(int op, const qvec *x0, const qvec *y0, parq_arena
   PARQ_TRY(to_bool(y0, a, &y, pos, err));
   int64_t n = x.n;
   if (pq_vec_alloc(out, QT_BOOL, n, a)) return nomem(err);
-  if ((x.nul || y.nul) && !ensure_nul(out, a)) return nomem(err);
+  if (!x.nul && !y.nul) { /* no NULLs: plain bitwise logic */
+    if (op == QO_AND)
+      for (int64_t r = 0; r < n; r++) out->i[r] = (x.i[r] != 0) & (y.i[r] != 0);
+    else
+      for (int64_t r = 0; r < n; r++) out->i[r] = (x.i[r] != 0) | (y.i[r] != 0);
+    return PARQ_OK;
+  }
+  if (!ensure_nul(out, a)) return nomem(err);
   for (int64_t r = 0; r < n; r++) {
     int xn = isnul(&x, r), yn = isnul(&y, r);
     int64_t xv = x.i[r], yv = y.i[r];
@@ -652,6 +697,14 @@ parq_status pq_eval(const qexpr *e, const qframe *f, parq_arena *a, qvec *out,
     }
     case QE_BIN: {
       qvec x, y;
+      if (e->op >= QO_EQ && e->op <= QO_GE && e->args[1]->kind == QE_LIT) {
+        PARQ_TRY(pq_eval(e->args[0], f, a, &x, err));
+        int fast = cmp_lit(e->op, &x, e->args[1], a, out);
+        if (fast < 0) return nomem(err);
+        if (fast) return PARQ_OK;
+        PARQ_TRY(pq_eval(e->args[1], f, a, &y, err));
+        return eval_cmp(e->op, &x, &y, a, out, e->pos, err);
+      }
       PARQ_TRY(pq_eval(e->args[0], f, a, &x, err));
       PARQ_TRY(pq_eval(e->args[1], f, a, &y, err));
       switch (e->op) {

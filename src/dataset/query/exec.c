@@ -185,14 +185,9 @@ oom:
   return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory converting column '%s'", path);
 }
 
-/* Keep rows where sel is TRUE (not NULL). */
-static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_query_error *err) {
-  int64_t n = f->n, m = 0;
-  int64_t *idx = parq_arena_calloc(a, (size_t)(n ? n : 1), sizeof *idx);
-  if (!idx) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
-  for (int64_t r = 0; r < n; r++)
-    if (sel->t == QT_BOOL && !(sel->nul && sel->nul[r]) && sel->i[r]) idx[m++] = r;
-  if (m == n) return PARQ_OK;
+/* Replace every frame column by its rows idx[0..m). */
+static parq_status gather_rows(qframe *f, const int64_t *idx, int64_t m, parq_arena *a,
+                               pq_query_error *err) {
   for (int k = 0; k < f->ncols; k++) {
     qvec *c = &f->cols[k], o;
     if (pq_vec_alloc(&o, c->t, m, a)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
@@ -205,12 +200,26 @@ static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_qu
       for (int64_t j = 0; j < m; j++) o.d[j] = c->d[idx[j]];
     else if (c->t == QT_STR)
       for (int64_t j = 0; j < m; j++) o.s[j] = c->s[idx[j]];
-    else
+    else if (c->t != QT_NULL)
       for (int64_t j = 0; j < m; j++) o.i[j] = c->i[idx[j]];
     *c = o;
   }
   f->n = m;
   return PARQ_OK;
+}
+
+/* Keep rows where sel is TRUE (not NULL). */
+static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_query_error *err) {
+  int64_t n = f->n, m = 0;
+  int64_t *idx = parq_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *idx);
+  if (!idx) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  if (sel->t != QT_BOOL) m = 0;
+  else if (sel->nul) /* branch-free selection vector */
+    for (int64_t r = 0; r < n; r++) idx[m] = r, m += !sel->nul[r] & (sel->i[r] != 0);
+  else
+    for (int64_t r = 0; r < n; r++) idx[m] = r, m += sel->i[r] != 0;
+  if (m == n) return PARQ_OK;
+  return gather_rows(f, idx, m, a, err);
 }
 
 typedef struct run {
@@ -222,11 +231,108 @@ typedef struct run {
   int done;     /* LIMIT without ORDER BY reached */
 } run;
 
+/* ORDER BY key compare of row a of ka[] against row b of kb[] (one vector per
+ * ORDER BY key): < 0 when a sorts first. NULLs are placed as pq_result_sort_limit does. */
+static int key_cmp(const pq_query *q, const qvec *ka, int64_t a, const qvec *kb, int64_t b) {
+  for (int k = 0; k < q->norder; k++) {
+    const qorder *o = &q->order[k];
+    int an = ka[k].t == QT_NULL || (ka[k].nul && ka[k].nul[a]);
+    int bn = kb[k].t == QT_NULL || (kb[k].nul && kb[k].nul[b]);
+    if (an || bn) {
+      if (an && bn) continue;
+      int nf = o->nulls_first == 1;
+      return an ? (nf ? -1 : 1) : (nf ? 1 : -1);
+    }
+    int x = pq_val_cmp(&ka[k], a, &kb[k], b);
+    if (x) return o->desc ? -x : x;
+  }
+  return 0;
+}
+
+/* Heap order for top-k: worse rows on top; on equal keys the later row is worse
+ * (the final sort is stable, so earlier input rows win ties). */
+static inline int heap_worse(const pq_query *q, const qvec *kv, int64_t a, int64_t b) {
+  int c = key_cmp(q, kv, a, kv, b);
+  return c ? c > 0 : a > b;
+}
+
+static void heap_down(const pq_query *q, const qvec *kv, int64_t *h, int64_t n, int64_t i) {
+  for (;;) {
+    int64_t l = 2 * i + 1, w = i;
+    if (l < n && heap_worse(q, kv, h[l], h[w])) w = l;
+    if (l + 1 < n && heap_worse(q, kv, h[l + 1], h[w])) w = l + 1;
+    if (w == i) return;
+    int64_t t = h[i];
+    h[i] = h[w];
+    h[w] = t;
+    i = w;
+  }
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* ORDER BY ... LIMIT k over one frame: only the ORDER BY expressions are
+ * evaluated for every row; a bounded heap of k row ids (worst on top, also
+ * cut by the k-th best row kept so far) picks this frame's candidates, and
+ * only those rows are gathered, projected (late materialisation: long string
+ * columns are copied for at most k rows per frame) and merged into the result,
+ * which is then cut back to its best k rows (sorted, so row k-1 is the bar). */
+static parq_status project_topk(run *R, qframe *f, parq_arena *a, pq_query_error *err) {
+  pq_query *q = R->q;
+  pq_result *res = R->res;
+  qvec kv[64], rk[64];
+  for (int k = 0; k < q->norder; k++) {
+    int c = q->order[k].col;
+    PARQ_TRY(pq_eval(q->proj[c], f, a, &kv[k], err));
+    if (kv[k].t != res->types[c])
+      PARQ_TRY(pq_vec_cast(&kv[k], res->types[c], a, &kv[k], q->proj[c]->pos, err));
+    rk[k] = res->cols[c];
+  }
+  int64_t n = f->n, keep = R->keep, hn = 0;
+  int64_t bar = res->n >= keep ? keep - 1 : -1; /* res is sorted once it holds k rows */
+  int64_t *h = parq_arena_alloc(a, (size_t)(keep < n ? keep : n) * sizeof *h + 8);
+  if (!h) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  for (int64_t r = 0; r < n; r++) {
+    if (bar >= 0 && key_cmp(q, kv, r, rk, bar) >= 0) continue; /* ties: kept row wins */
+    if (hn < keep) {
+      int64_t i = hn++;
+      h[i] = r;
+      while (i > 0 && heap_worse(q, kv, h[i], h[(i - 1) / 2])) {
+        int64_t p = (i - 1) / 2, t = h[p];
+        h[p] = h[i];
+        h[i] = t;
+        i = p;
+      }
+    } else if (heap_worse(q, kv, h[0], r)) {
+      h[0] = r;
+      heap_down(q, kv, h, hn, 0);
+    }
+  }
+  if (hn == 0) return PARQ_OK;
+  qsort(h, (size_t)hn, sizeof *h, cmp_i64); /* input order, for stable ties */
+  if (hn < n) PARQ_TRY(gather_rows(f, h, hn, a, err));
+  qvec cols[256];
+  for (int k = 0; k < q->nproj; k++) PARQ_TRY(pq_eval(q->proj[k], f, a, &cols[k], err));
+  for (int k = 0; k < q->nproj; k++)
+    if (cols[k].t != res->types[k])
+      PARQ_TRY(pq_vec_cast(&cols[k], res->types[k], a, &cols[k], q->proj[k]->pos, err));
+  PARQ_TRY(pq_result_append(res, cols, f->n, &err->e));
+  if (res->n >= keep) PARQ_TRY(pq_result_sort_limit(res, q->order, q->norder, 0, keep, &err->e));
+  return PARQ_OK;
+}
+
 /* Project a frame (scan frame, or aggregate frame after HAVING) into the result. */
-static parq_status project(run *R, const qframe *f, parq_arena *a, pq_query_error *err) {
+static parq_status project(run *R, qframe *f, parq_arena *a, pq_query_error *err) {
   pq_query *q = R->q;
   qvec cols[256];
   if (q->nproj > 256) return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "more than 256 output columns");
+  /* a bounded heap pays off while k is small against the frames */
+  if (q->norder && q->norder <= 64 && R->keep > 0 && R->keep <= 4096)
+    return project_topk(R, f, a, err);
+  if (q->norder && R->keep == 0) return PARQ_OK;
   for (int k = 0; k < q->nproj; k++) PARQ_TRY(pq_eval(q->proj[k], f, a, &cols[k], err));
   for (int k = 0; k < q->nproj; k++)
     if (cols[k].t != R->res->types[k]) PARQ_TRY(pq_vec_cast(&cols[k], R->res->types[k], a, &cols[k], q->proj[k]->pos, err));
@@ -236,7 +342,7 @@ static parq_status project(run *R, const qframe *f, parq_arena *a, pq_query_erro
     R->done = 1;
   }
   PARQ_TRY(pq_result_append(R->res, cols, n, &err->e));
-  /* ORDER BY ... LIMIT k: compact to the best k now and then */
+  /* ORDER BY ... LIMIT k (large k): compact to the best k now and then */
   if (q->norder && R->keep >= 0 && R->res->n > 4 * R->keep + 65536)
     PARQ_TRY(pq_result_sort_limit(R->res, q->order, q->norder, 0, R->keep, &err->e));
   return PARQ_OK;
@@ -371,20 +477,16 @@ out:
   return st;
 }
 
-/* Finish the aggregate: HAVING and projection over the group frame. */
-static parq_status finish_agg(run *R, pq_query_error *err) {
-  pq_query *q = R->q;
-  parq_arena a = PARQ_ARENA_INIT;
-  qframe f;
-  parq_status st = pq_agg_frame(R->agg, &a, &f, &err->e);
-  if (st == PARQ_OK && q->having) {
+/* One frame of finished groups (all of them, or one spill partition): HAVING,
+ * then the projection into the result. */
+static parq_status emit_groups(void *ctx, qframe *f, parq_arena *a, pq_query_error *err) {
+  run *R = ctx;
+  if (R->q->having) {
     qvec sel;
-    st = pq_eval(q->having, &f, &a, &sel, err);
-    if (st == PARQ_OK) st = apply_filter(&sel, &f, &a, err);
+    PARQ_TRY(pq_eval(R->q->having, f, a, &sel, err));
+    PARQ_TRY(apply_filter(&sel, f, a, err));
   }
-  if (st == PARQ_OK) st = project(R, &f, &a, err);
-  parq_arena_free(&a);
-  return st;
+  return f->n ? project(R, f, a, err) : PARQ_OK;
 }
 
 parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *comm,
@@ -448,7 +550,7 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
   }
   if (q->aggregate) {
     if ((st = pq_agg_exchange(R.agg, comm, &err->e)) != PARQ_OK) goto done;
-    if ((st = finish_agg(&R, err)) != PARQ_OK) goto done;
+    if ((st = pq_agg_finish(R.agg, emit_groups, &R, err)) != PARQ_OK) goto done;
   }
   if (comm->size > 1) {
     /* local top-k, then rank 0 gathers everything */

@@ -460,8 +460,12 @@ parq_status pq_query_plan(pq_query *q, const struct ArrowSchema *schema, pq_quer
                        (long long)g->li);
       q->group[k] = g = q->items[g->li - 1];
     } else if (g->kind == QE_COL && !strchr(g->name, '.') && !pq_qschema_find(schema, g->name)) {
+      const char *alias = g->name; /* g changes on a match: compare with the alias */
       for (int j = 0; j < q->nitems; j++)
-        if (!strcmp(q->names[j], g->name)) q->group[k] = g = q->items[j];
+        if (!strcmp(q->names[j], alias)) {
+          q->group[k] = g = q->items[j];
+          break;
+        }
     }
     if (has_agg(g)) return pq_qerr(err, PARQ_EINVAL, g->pos, "aggregates are not allowed in GROUP BY");
     PARQ_TRY(bind(&b, g, 0));

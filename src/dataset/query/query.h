@@ -146,7 +146,8 @@ typedef struct pq_result {
 void pq_result_free(pq_result *r);
 
 typedef struct pq_exec_options {
-  int64_t memory_limit;  /* group-by state limit in bytes (0 = none) */
+  int64_t memory_limit;  /* group-by state limit in bytes (0 = none); beyond it the
+                          * state is partitioned to spill files */
   int64_t batch_rows;    /* 0 = 65536 */
 } pq_exec_options;
 
@@ -220,5 +221,11 @@ parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *a, pq_query_error
 parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err);
 /* Groups as a frame: keys then aggregate values (storage in a). */
 parq_status pq_agg_frame(pq_agg *g, parq_arena *a, qframe *out, parq_error *err);
+/* Hand every group to emit as frames (keys then aggregate values): one frame when
+ * the state stayed in memory, one per spill partition otherwise. */
+typedef parq_status (*pq_agg_emit)(void *ctx, qframe *f, parq_arena *a, pq_query_error *err);
+parq_status pq_agg_finish(pq_agg *g, pq_agg_emit emit, void *ctx, pq_query_error *err);
+/* How many times the state was written to disk (0: stayed in memory). */
+int64_t pq_agg_spills(const pq_agg *g);
 
 #endif
