@@ -16,7 +16,7 @@
 #define MAX_CAP ((size_t)1 << 31)       /* longest single record / sample */
 /* Cut batches at this much buffered data: bounds memory whatever the row size
  * (and keeps int32 offsets far from overflow). */
-#define BATCH_BYTES ((size_t)16 << 20)
+#define BATCH_BYTES ((size_t)8 << 20)
 
 void pq_text_read_options_init(pq_text_read_options *o) {
   memset(o, 0, sizeof *o);
