@@ -292,8 +292,8 @@ typedef struct parq_write_options {
   int cdc_norm_level;      /* default 0 */
   /* With cdc: also cut row groups by content (default 1), on the first
    * column's bytes: a group closes at the first record after row_group_rows/2
-   * rows whose key hash matches, or after cdc_max_bytes of first-column bytes
-   * at a key byte match (~cdc_max_bytes apart); at most 2 x row_group_rows
+   * rows whose key hash matches, or after 4 x cdc_max_bytes of first-column
+   * bytes at a key byte match (~4 x cdc_max_bytes apart); at most 2 x row_group_rows
    * rows (docs/CDC.md). 0: cut by counts only. */
   int cdc_row_groups;
 } parq_write_options;

@@ -166,6 +166,20 @@ void pq_cdc_rg_free(pq_cdc_rg *s) {
   if (s) parq_buf_free(&s->scratch);
 }
 
+/* Roll one key value into the gear hash. Shifting by 64 clears a byte's
+ * term, so h depends only on the last 64 bytes: for a longer value, hashing
+ * its last 64 bytes from 0 gives exactly the full roll, at a fraction of the
+ * cost (the row-group rules look at h only at record ends). */
+static inline uint64_t roll_key(uint64_t x, const uint64_t *t, const uint8_t *p, size_t len) {
+  if (len >= 64) {
+    p += len - 64;
+    len = 64;
+    x = 0;
+  }
+  for (size_t i = 0; i < len; i++) x = (x << 1) + t[p[i]];
+  return x;
+}
+
 parq_status pq_cdc_rg_scan(pq_cdc_rg *s, const pq_leaf_batch *b, int phys, int width,
                            int16_t max_def, int64_t rows, int64_t *cut, parq_error *err) {
   *cut = -1;
@@ -176,22 +190,22 @@ parq_status pq_cdc_rg_scan(pq_cdc_rg *s, const pq_leaf_batch *b, int phys, int w
   const uint16_t *def = b->def, *rep = b->rep;
   const uint16_t maxd = (uint16_t)max_def;
   const uint64_t *t = pq_cdc_gear[0];
-  /* A zero mask would match every byte: "off" becomes a match that needs h == 0
-   * over all 64 bits instead (odds 2^-64, i.e. never in practice). */
-  const uint64_t bm = s->byte_mask ? s->byte_mask : ~UINT64_C(0);
   const uint64_t rm = s->rec_mask;
+  /* Byte rule: a record of L key bytes qualifies when the top 32 bits of h
+   * are below L * 2^32 / gap, i.e. with odds L / gap: as if every byte had a
+   * 1 / gap chance, but decided once per record. */
+  const uint64_t gap = s->byte_gap;
+  const uint64_t per_byte = gap ? (UINT64_C(1) << 32) / gap : 0;
   uint64_t x = s->h;
   int64_t kb = s->bytes;
-  bool hit = false; /* a byte match inside the current record */
+  int64_t rec_bytes = 0; /* key bytes of the current record */
   size_t vi = 0;
   int64_t rec = 0;
   for (size_t li = 0; li < b->n_levels; li++) {
     if (def) {
       x = (x << 1) + t[def[li] & 0xff];
-      hit |= (x & bm) == 0;
       x = (x << 1) + t[def[li] >> 8];
-      hit |= (x & bm) == 0;
-      kb += 2;
+      rec_bytes += 2;
     }
     if (!def || def[li] == maxd) {
       if (vi >= b->n_values)
@@ -204,24 +218,24 @@ parq_status pq_cdc_rg_scan(pq_cdc_rg *s, const pq_leaf_batch *b, int phys, int w
         p = fx + vi * (size_t)width;
         len = (size_t)width;
       }
-      for (size_t i = 0; i < len; i++) {
-        x = (x << 1) + t[p[i]];
-        hit |= (x & bm) == 0;
-      }
-      kb += (int64_t)len;
+      x = roll_key(x, t, p, len);
+      rec_bytes += (int64_t)len;
       vi++;
     }
     bool rec_end = li + 1 == b->n_levels || !rep || rep[li + 1] == 0;
     if (!rec_end) continue;
     rec++;
+    kb += rec_bytes;
     bool armed = rows + rec >= s->arm_rows || kb >= s->arm_bytes;
-    if (armed && (hit || (x & rm) == 0)) {
+    bool byte_hit = gap && ((uint64_t)rec_bytes >= gap ||
+                            (x >> 32) < (uint64_t)rec_bytes * per_byte);
+    rec_bytes = 0;
+    if (armed && (byte_hit || (x & rm) == 0)) {
       s->h = x;
       s->bytes = 0;
       *cut = rec;
       return PARQ_OK;
     }
-    hit = false;
   }
   s->h = x;
   s->bytes = kb;

@@ -58,19 +58,19 @@ parq_status pq_cdc_scan(pq_cdc *c, const pq_leaf_batch *b, int phys, int width, 
 
 /* Content-defined row-group cuts, decided on the key (first leaf) column's
  * bytes, fed as for pages (def level as 2 bytes LE, then the value). The key
- * hash h (table 0) runs over the whole file and is never reset, so whether a
- * record qualifies depends only on the last ~64 key bytes. A group is armed
- * once it holds arm_rows records or arm_bytes key bytes; it then ends after
- * the first record whose end hash matches rec_mask (a chance per record) or
- * in which the hash after any byte matches byte_mask (a chance per key byte,
- * so a wide key cuts after about as many bytes whatever its row count). Both
- * rules see only the value stream: batching never moves a cut. */
+ * hash h (table 0) runs over the whole file and is never reset; it depends
+ * only on the last 64 key bytes. A group is armed once it holds arm_rows
+ * records or arm_bytes key bytes; it then ends after the first record whose
+ * end hash matches rec_mask (a chance per record) or passes the byte rule:
+ * odds of (its key bytes) / byte_gap, so a wide key cuts about every
+ * byte_gap key bytes whatever its row count. Both rules see only the value
+ * stream: batching never moves a cut. */
 typedef struct pq_cdc_rg {
   uint64_t h;
   int64_t bytes;                 /* key bytes in the current group */
   int64_t arm_rows, arm_bytes;
   uint64_t rec_mask;             /* 0: every armed record ends the group */
-  uint64_t byte_mask;            /* 0: the per-byte rule is off */
+  uint64_t byte_gap;             /* 0: the byte rule is off */
   parq_buf scratch;              /* fixed-width key values in PLAIN form */
 } pq_cdc_rg;
 

@@ -295,7 +295,7 @@ parq_status parq_writer_open(const char *path, const struct ArrowSchema *schema,
       w->rg_cut.arm_rows = half;
       w->rg_cut.rec_mask = pq_cdc_mask_for(half);
       w->rg_cut.arm_bytes = kb;
-      w->rg_cut.byte_mask = pq_cdc_mask_for(kb);
+      w->rg_cut.byte_gap = (uint64_t)kb;
       w->rg_max_rows = o->row_group_rows > INT64_MAX / 2 ? INT64_MAX : 2 * o->row_group_rows;
     }
   }

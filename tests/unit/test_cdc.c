@@ -356,9 +356,9 @@ static int rg_starts(const char *path, int64_t *starts, int cap) {
 }
 
 TEST(row_group_cuts_resync) {
-  /* The byte rule on the key (id, 8 bytes a row): armed at cdc_max = 8 KiB
-   * (1024 rows), then a match every ~1024 rows. An insert and a delete may
-   * only move the group boundaries next to them. */
+  /* The byte rule on the key (id, 8 bytes a row): armed at 4 x cdc_max =
+   * 8 KiB (1024 rows), then a match every ~1024 rows. An insert and a delete
+   * may only move the group boundaries next to them. */
   CHECK(pq_cdc_mask_for(1) == 0);
   CHECK(pq_cdc_mask_for(3) == 0x8000000000000000ULL);
   CHECK(pq_cdc_mask_for(1 << 20) == 0xFFFFF00000000000ULL);
@@ -374,6 +374,8 @@ TEST(row_group_cuts_resync) {
   }
   parq_write_options o;
   small_cdc(&o);
+  o.cdc_min_bytes = 512;
+  o.cdc_max_bytes = 2048;
   o.codec = PARQ_CODEC_UNCOMPRESSED;
   char pa[300], pb[300];
   path_of(pa, sizeof pa, "rg_a.parquet");
