@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "dataset/repack_internal.h"
+#include "dataset/store.h"
 #include "util/error.h"
 
 /* ---------------- file list ---------------- */
@@ -52,7 +53,8 @@ static parq_status add_dir(pq_input_list *l, const char *dir, parq_error *err) {
   parq_status st = PARQ_OK;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.' || pq_format_from_path(e->d_name) == PQ_FMT_AUTO) continue;
+    /* Hidden files and "_" files (_SUCCESS, _metadata, a store's _parq_store.json) are not data. */
+    if (e->d_name[0] == '.' || e->d_name[0] == '_' || pq_format_from_path(e->d_name) == PQ_FMT_AUTO) continue;
     if (n == cap) {
       size_t nc = cap ? cap * 2 : 64;
       char **t = realloc(names, nc * sizeof *t);
@@ -83,7 +85,17 @@ parq_status pq_inputs_expand(const char *const *args, size_t n, pq_input_list *o
     const char *a = args[i];
     struct stat sb;
     parq_status st;
-    if (stat(a, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (stat(a, &sb) == 0 && S_ISDIR(sb.st_mode) && pq_store_is_store(a)) {
+      /* A parq store: its current data files, then its pending increments. */
+      char **fs = NULL;
+      size_t nf = 0;
+      st = pq_store_resolve_files(a, &fs, &nf, err);
+      for (size_t k = 0; k < nf; k++) {
+        if (st == PARQ_OK) st = push(out, fs[k], err);
+        free(fs[k]);
+      }
+      free(fs);
+    } else if (stat(a, &sb) == 0 && S_ISDIR(sb.st_mode)) {
       st = add_dir(out, a, err);
     } else if (strpbrk(a, "*?[") && stat(a, &sb) != 0) {
       glob_t g;

@@ -135,4 +135,9 @@ assert not bad, "half-visible increments: %s" % bad
 print("ok: %d keys, %d acknowledged appends, %d killed-writer increments complete" % (len(final), len(acked), len(vic)))
 EOF
 ls $C/increments | grep -v '^\.' | grep -q . && fail "increments left after final consolidate"
+# A store directory works as a SQL source (its data files plus pending increments; the
+# store's own _parq_store.json is not mistaken for data).
+n_sql=$($P sql "SELECT count(*) AS n FROM '$C'" -f csv | tail -n 1)
+n_cat=$($P cat "$C" | wc -l)
+[ "$n_sql" = "$n_cat" ] || fail "sql over a store counted $n_sql rows, cat printed $n_cat"
 echo "test_store: all passed"
