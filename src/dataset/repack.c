@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -75,6 +76,12 @@ typedef struct run {
   int64_t bytes_done;
   parq_buf row;              /* scratch for one encoded row */
   int lock_fd;               /* flock on DIR/.repack.lock: one repack per directory */
+  /* --jobs > 1: spill fsyncs + pass-1 marker on a helper thread (durable_main) */
+  pthread_t dur_tid;
+  int dur_running;
+  const struct marker *dur_m;
+  parq_status dur_st;
+  parq_error dur_err;
 } run;
 
 static int cancelled(run *r) {
@@ -125,10 +132,24 @@ static int64_t count_chars(const struct ArrowArray *batch, int col, int large) {
     s = o[a->offset], e = o[a->offset + a->length];
   }
   const uint8_t *p = (const uint8_t *)a->buffers[2] + s;
-  int64_t n = 0, len = e - s;
-  /* Code points = bytes that are not UTF-8 continuation bytes (10xxxxxx). */
-  for (int64_t i = 0; i < len; i++) n += (p[i] & 0xC0) != 0x80;
-  return n;
+  int64_t len = e - s, i = 0, cont = 0;
+  /* Code points = bytes that are not UTF-8 continuation bytes (10xxxxxx).
+   * This runs over every text byte on the emitter's (serial) thread, so it
+   * counts 8 bytes at a time: bit 7 of x & ~(x << 1) is set exactly in the
+   * bytes whose top bits are 10; per-byte counters hold up to 255 rounds. */
+  const uint64_t hi = 0x8080808080808080ull, lo16 = 0x00FF00FF00FF00FFull;
+  while (len - i >= 8) {
+    uint64_t acc = 0;
+    for (int k = 0; k < 255 && len - i >= 8; k++, i += 8) {
+      uint64_t x;
+      memcpy(&x, p + i, 8);
+      acc += (x & ~(x << 1) & hi) >> 7;
+    }
+    acc = (acc & lo16) + ((acc >> 8) & lo16); /* four 16-bit lanes, each <= 510 */
+    cont += (int64_t)((acc * 0x0001000100010001ull) >> 48);
+  }
+  for (; i < len; i++) cont += (p[i] & 0xC0) == 0x80;
+  return len - cont;
 }
 
 static parq_status open_shard(run *r) {
@@ -231,17 +252,17 @@ static int64_t batch_rows_for(const parq_repack_options *o) {
 /* Open input i. The first time (check_inputs) schemas are inferred and
  * compared; afterwards JSONL inputs are read with the agreed schema, which
  * skips the reader's inference read-ahead (memory) and its cost. */
-static parq_status open_input(run *r, size_t i, pq_src *s, int checked) {
+static parq_status open_input_err(run *r, size_t i, pq_src *s, int checked, parq_error *err) {
   pq_src_options so = {r->o->columns, r->o->n_columns, batch_rows_for(r->o)};
   const struct ArrowSchema *fixed = NULL;
   if (checked && r->in.v[i].fmt == PQ_FMT_JSONL) /* (CSV may map a schema by position) */
-    return pq_src_open(&r->in.v[i], &so, &r->schema, s, r->err);
+    return pq_src_open(&r->in.v[i], &so, &r->schema, s, err);
   struct ArrowSchema got;
   for (int attempt = 0; attempt < 2; attempt++) {
-    PARQ_TRY(pq_src_open(&r->in.v[i], &so, fixed, s, r->err));
-    parq_status st = pq_src_schema(s, &got, r->err);
+    PARQ_TRY(pq_src_open(&r->in.v[i], &so, fixed, s, err));
+    parq_status st = pq_src_schema(s, &got, err);
     if (st != PARQ_OK) {
-      parq_err_prefix(r->err, "%s", r->in.v[i].path);
+      parq_err_prefix(err, "%s", r->in.v[i].path);
       pq_src_close(s);
       return st;
     }
@@ -253,7 +274,7 @@ static parq_status open_input(run *r, size_t i, pq_src *s, int checked) {
     if (pq_schema_names_diff(&r->schema, &got, msg, sizeof msg)) {
       pq_arrow_schema_release(&got);
       pq_src_close(s);
-      return parq_err_set(r->err, PARQ_ESCHEMA, "mixed schemas: %s: %s (first input: %s)",
+      return parq_err_set(err, PARQ_ESCHEMA, "mixed schemas: %s: %s (first input: %s)",
                           r->in.v[i].path, msg, r->in.v[0].path);
     }
     int differ = pq_schema_types_diff(&r->schema, &got, "", msg, sizeof msg);
@@ -263,11 +284,15 @@ static parq_status open_input(run *r, size_t i, pq_src *s, int checked) {
     /* Text inputs are re-read with the first input's schema (inference may
      * differ on benign grounds); Parquet types must match exactly. */
     if (r->in.v[i].fmt == PQ_FMT_PARQUET || attempt == 1)
-      return parq_err_set(r->err, PARQ_ESCHEMA, "mixed schemas: %s: %s (first input: %s)",
+      return parq_err_set(err, PARQ_ESCHEMA, "mixed schemas: %s: %s (first input: %s)",
                           r->in.v[i].path, msg, r->in.v[0].path);
     fixed = &r->schema;
   }
   return PARQ_EINTERNAL;
+}
+
+static parq_status open_input(run *r, size_t i, pq_src *s, int checked) {
+  return open_input_err(r, i, s, checked, r->err);
 }
 
 static parq_status check_inputs(run *r) {
@@ -540,27 +565,60 @@ static int read_marker(run *r, marker *m) {
   return ok;
 }
 
-static parq_status write_marker(run *r, const pq_spill *s) {
+static parq_status write_marker(run *r, uint32_t n, const int64_t *rows, const int64_t *bytes,
+                                parq_error *err) {
   parq_buf b = PARQ_BUF_INIT;
   parq_status st = parq_buf_printf(&b, "parq-repack-spill 1 %016llx %u\n",
-                                   (unsigned long long)command_hash(r), s->n);
-  for (uint32_t i = 0; st == PARQ_OK && i < s->n; i++)
-    st = parq_buf_printf(&b, "%lld %lld\n", (long long)s->rows[i], (long long)s->bytes[i]);
+                                   (unsigned long long)command_hash(r), n);
+  for (uint32_t i = 0; st == PARQ_OK && i < n; i++)
+    st = parq_buf_printf(&b, "%lld %lld\n", (long long)rows[i], (long long)bytes[i]);
   char p[4200], t[4300];
   snprintf(p, sizeof p, "%s/" MARKER, r->tmpdir);
   snprintf(t, sizeof t, "%s.tmp", p);
   FILE *f = st == PARQ_OK ? fopen(t, "w") : NULL;
-  if (st == PARQ_OK && !f) st = parq_err_errno(r->err, "create %s", t);
+  if (st == PARQ_OK && !f) st = parq_err_errno(err, "create %s", t);
   if (f) {
     int bad = fwrite(b.data, 1, b.len, f) != b.len;
     bad |= fflush(f) != 0;
     if (r->o->fsync) bad |= fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
-    if (bad) st = parq_err_errno(r->err, "write %s", t);
-    else if (rename(t, p) != 0) st = parq_err_errno(r->err, "rename %s", t);
+    if (bad) st = parq_err_errno(err, "write %s", t);
+    else if (rename(t, p) != 0) st = parq_err_errno(err, "rename %s", t);
   }
   parq_buf_free(&b);
   return st;
+}
+
+/* Make the spill buckets durable, then write the marker that lets a rerun
+ * skip pass 1. With --jobs > 1 this runs beside pass 2, which only reads the
+ * buckets: a crash before the marker merely makes the rerun redo pass 1,
+ * which yields the same buckets, so completed shards stay valid. */
+static void *durable_main(void *arg) {
+  run *r = arg;
+  const struct marker *m = r->dur_m;
+  r->dur_st = PARQ_OK;
+  for (uint32_t i = 0; r->o->fsync && i < m->b && r->dur_st == PARQ_OK; i++) {
+    char p[4200];
+    pq_spill_bucket_path(r->tmpdir, i, p, sizeof p);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      r->dur_st = parq_err_errno(&r->dur_err, "open %s", p);
+      break;
+    }
+    if (fsync(fd) != 0) r->dur_st = parq_err_errno(&r->dur_err, "fsync %s", p);
+    close(fd);
+  }
+  if (r->dur_st == PARQ_OK) r->dur_st = write_marker(r, m->b, m->rows, m->bytes, &r->dur_err);
+  return NULL;
+}
+
+/* Wait for durable_main; its status (PARQ_OK when it never ran). */
+static parq_status durable_join(run *r) {
+  if (!r->dur_running) return PARQ_OK;
+  pthread_join(r->dur_tid, NULL);
+  r->dur_running = 0;
+  if (r->dur_st != PARQ_OK && r->err) *r->err = r->dur_err;
+  return r->dur_st;
 }
 
 /* B = ceil(2 * estimated row bytes / memory limit): a bucket loaded in pass 2
@@ -575,31 +633,35 @@ static int64_t bucket_count(const run *r) {
   return nb < 1 ? 1 : nb;
 }
 
-static parq_status pass1(run *r, marker *m) {
-  int64_t est = 0;
-  for (size_t i = 0; i < r->in.n; i++) est += r->in.v[i].size;
-  int64_t lim = r->o->memory_limit;
-  int64_t nb = bucket_count(r);
-  if (nb > 100000) return parq_err_set(r->err, PARQ_EINVAL, "repack: --memory-limit too small for %lld input bytes", (long long)est);
-  size_t flush_at = (size_t)(lim / 4 / nb);
-  if (flush_at < 16384) flush_at = 16384;
-  if (flush_at > (4u << 20)) flush_at = 4u << 20;
-  rm_tree_files(r->tmpdir);
-  pq_spill sp;
-  PARQ_TRY(pq_spill_open(&sp, r->tmpdir, (uint32_t)nb, flush_at, r->err));
+/* Encode the rows of one batch and add them to the spill; k is the stream
+ * index of the batch's first row (advanced past its rows). */
+static parq_status spill_batch(run *r, pq_spill *sp, const struct ArrowArray *b, uint64_t *k) {
   parq_status st = PARQ_OK;
-  uint64_t k = 0;
+  for (int64_t j = 0; j < b->length && st == PARQ_OK; j++) {
+    r->row.len = 0;
+    st = pq_row_encode(&r->nodes, b, j, &r->row, r->err);
+    if (st == PARQ_OK)
+      st = pq_spill_add(sp, pq_shuffle_key((*k)++, r->o->seed), r->row.data, r->row.len, r->err);
+  }
+  return st;
+}
+
+/* Errors name the input they come from (unless they already do). */
+static void name_input(run *r, size_t i) {
+  if (!strstr(r->err ? r->err->message : "", r->in.v[i].path))
+    parq_err_prefix(r->err, "%s", r->in.v[i].path);
+}
+
+/* --jobs 1: read, parse, encode and spill on this thread. */
+static parq_status spill_serial(run *r, pq_spill *sp, uint64_t *k) {
+  parq_status st = PARQ_OK;
   int64_t base = 0;
   for (size_t i = 0; i < r->in.n && st == PARQ_OK; i++) {
     pq_src s;
     if ((st = open_input(r, i, &s, 1)) != PARQ_OK) break;
     struct ArrowArray b;
     while ((st = pq_src_next(&s, &b, r->err)) == PARQ_OK) {
-      for (int64_t j = 0; j < b.length && st == PARQ_OK; j++) {
-        r->row.len = 0;
-        st = pq_row_encode(&r->nodes, &b, j, &r->row, r->err);
-        if (st == PARQ_OK) st = pq_spill_add(&sp, pq_shuffle_key(k++, r->o->seed), r->row.data, r->row.len, r->err);
-      }
+      st = spill_batch(r, sp, &b, k);
       b.release(&b);
       r->bytes_done = base + pq_src_bytes_done(&s);
       if (st == PARQ_OK) report(r, PARQ_REPACK_SPILL, NULL, 0, 0);
@@ -607,19 +669,94 @@ static parq_status pass1(run *r, marker *m) {
       if (st != PARQ_OK) break;
     }
     if (st == PARQ_DONE) st = PARQ_OK;
-    else if (st != PARQ_OK && !strstr(r->err ? r->err->message : "", r->in.v[i].path))
-      parq_err_prefix(r->err, "%s", r->in.v[i].path);
+    else if (st != PARQ_OK) name_input(r, i);
     pq_src_close(&s);
     base += r->in.v[i].size;
   }
-  if (st == PARQ_OK) st = pq_spill_finish(&sp, r->o->fsync, r->err);
-  if (st == PARQ_OK) st = write_marker(r, &sp);
+  return st;
+}
+
+static parq_status feed_open(void *user, size_t i, pq_src *s, parq_error *err) {
+  return open_input_err(user, i, s, 1, err);
+}
+
+/* --jobs > 1: a reader thread reads and parses (the larger half of pass 1)
+ * while this thread encodes and spills. Batches arrive in input order, so
+ * the keys, hence the shards, are those of a serial run. Two queued batches
+ * keep both busy; with the ones in hand that is 4 batches of memory
+ * (batch_rows_for sizes them at ~1/16 of the limit each). */
+static parq_status spill_piped(run *r, pq_spill *sp, uint64_t *k) {
+  pq_feed *f;
+  PARQ_TRY(pq_feed_start(r->in.n, 2, feed_open, r, &f, r->err));
+  parq_status st;
+  size_t cur = 0; /* inputs before cur are done; base = their total size */
+  int64_t base = 0;
+  for (;;) {
+    struct ArrowArray b;
+    size_t in;
+    int64_t done;
+    st = pq_feed_next(f, &b, &in, &done, r->err);
+    for (; cur < in && cur < r->in.n; cur++) base += r->in.v[cur].size;
+    if (st == PARQ_DONE) {
+      st = PARQ_OK;
+      break;
+    }
+    if (st == PARQ_OK) {
+      st = spill_batch(r, sp, &b, k);
+      b.release(&b);
+    }
+    if (st != PARQ_OK) {
+      if (in < r->in.n) name_input(r, in);
+      break;
+    }
+    r->bytes_done = base + done;
+    report(r, PARQ_REPACK_SPILL, NULL, 0, 0);
+    if (cancelled(r)) {
+      st = PARQ_EIO;
+      name_input(r, in);
+      break;
+    }
+  }
+  pq_feed_stop(f);
+  return st;
+}
+
+static parq_status pass1(run *r, marker *m) {
+  int64_t est = 0;
+  for (size_t i = 0; i < r->in.n; i++) est += r->in.v[i].size;
+  int64_t lim = r->o->memory_limit;
+  int64_t nb = bucket_count(r);
+  /* --jobs > 1: twice the buckets at half the size, so pass 2 can hold one
+   * while the next loads (see pass2) within the same memory. */
+  if (r->o->threads > 1 && nb <= 50000) nb *= 2;
+  if (nb > 100000) return parq_err_set(r->err, PARQ_EINVAL, "repack: --memory-limit too small for %lld input bytes", (long long)est);
+  size_t flush_at = (size_t)(lim / 4 / nb);
+  if (flush_at < 16384) flush_at = 16384;
+  if (flush_at > (4u << 20)) flush_at = 4u << 20;
+  rm_tree_files(r->tmpdir);
+  pq_spill sp;
+  PARQ_TRY(pq_spill_open(&sp, r->tmpdir, (uint32_t)nb, flush_at, r->err));
+  uint64_t k = 0;
+  parq_status st = r->o->threads > 1 ? spill_piped(r, &sp, &k) : spill_serial(r, &sp, &k);
+  int bg = r->o->threads > 1; /* fsyncs + marker beside pass 2 (durable_main) */
+  if (st == PARQ_OK) st = pq_spill_finish(&sp, bg ? 0 : r->o->fsync, r->err);
+  if (st == PARQ_OK && !bg) st = write_marker(r, sp.n, sp.rows, sp.bytes, r->err);
   if (st == PARQ_OK) {
     m->b = sp.n;
     m->rows = sp.rows, m->bytes = sp.bytes;
     sp.rows = sp.bytes = NULL;
   }
   pq_spill_free(&sp);
+  if (st == PARQ_OK && bg) {
+    r->dur_m = m;
+    if (pthread_create(&r->dur_tid, NULL, durable_main, r) == 0) {
+      r->dur_running = 1;
+    } else { /* no thread: do it here */
+      durable_main(r);
+      st = r->dur_st;
+      if (st != PARQ_OK && r->err) *r->err = r->dur_err;
+    }
+  }
   return st;
 }
 
@@ -632,21 +769,45 @@ static parq_status pass2(run *r, const marker *m) {
     return parq_err_set(r->err, PARQ_ECORRUPT, "manifest records %lld rows but the inputs hold %lld",
                         (long long)r->skip, (long long)r->rows_total);
   r->emit_t0 = now_s();
-  for (uint32_t b = 0; b < m->b; b++) {
+  /* With --jobs > 1 and buckets small enough that two fit the memory limit
+   * (pass 1 makes them so), bucket b+1 is read and sorted on a helper thread
+   * while bucket b is written. Only the timing changes, never the rows. */
+  int prefetch = r->o->threads > 1 && (int64_t)m->b >= 2 * bucket_count(r);
+  pq_bucket_job job;
+  int64_t pending = -1; /* bucket the job is loading */
+  parq_status st = PARQ_OK;
+  for (uint32_t b = 0; b < m->b && st == PARQ_OK; b++) {
+    pq_bucket bk;
+    memset(&bk, 0, sizeof bk);
+    char p[4200];
+    if (pending == (int64_t)b) {
+      pending = -1;
+      if ((st = pq_bucket_load_wait(&job, &bk, r->err)) != PARQ_OK) break;
+    }
     if (r->skip >= m->rows[b]) { /* whole bucket already in completed shards */
       r->skip -= m->rows[b];
+      pq_bucket_free(&bk);
       continue;
     }
-    char p[4200];
-    pq_spill_bucket_path(r->tmpdir, b, p, sizeof p);
-    pq_bucket bk;
-    PARQ_TRY(pq_bucket_load(p, m->bytes[b], m->rows[b], &bk, r->err));
-    parq_status st = PARQ_OK;
+    if (!bk.data) {
+      pq_spill_bucket_path(r->tmpdir, b, p, sizeof p);
+      if ((st = pq_bucket_load(p, m->bytes[b], m->rows[b], &bk, r->err)) != PARQ_OK) break;
+    }
+    if (prefetch && b + 1 < m->b) {
+      pq_spill_bucket_path(r->tmpdir, b + 1, p, sizeof p);
+      st = pq_bucket_load_start(&job, p, m->bytes[b + 1], m->rows[b + 1], r->err);
+      if (st == PARQ_OK) pending = b + 1;
+    }
     for (int64_t i = 0; i < bk.n && st == PARQ_OK; i++)
       st = emit_row(r, bk.data + bk.recs[i].off, bk.recs[i].len);
     pq_bucket_free(&bk);
-    PARQ_TRY(st);
   }
+  if (pending >= 0) { /* an error stopped us: drop the bucket being loaded */
+    pq_bucket bk;
+    parq_error ignore;
+    if (pq_bucket_load_wait(&job, &bk, &ignore) == PARQ_OK) pq_bucket_free(&bk);
+  }
+  PARQ_TRY(st);
   return emit_finish(r);
 }
 
@@ -721,6 +882,8 @@ static parq_status run_repack(run *r) {
     marker m = {0, NULL, NULL};
     if (!read_marker(r, &m)) st = pass1(r, &m);
     if (st == PARQ_OK) st = pass2(r, &m);
+    parq_status ds = durable_join(r); /* before m goes and the spill is removed */
+    if (st == PARQ_OK) st = ds;
     free(m.rows);
     free(m.bytes);
   } else {

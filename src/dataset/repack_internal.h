@@ -92,6 +92,21 @@ parq_status pq_bucket_load(const char *path, int64_t expected_size, int64_t expe
                            pq_bucket *out, parq_error *err);
 void pq_bucket_free(pq_bucket *b);
 
+/* pq_bucket_load on a helper thread, so pass 2 loads and sorts the next
+ * bucket while it writes the current one. */
+typedef struct pq_bucket_job {
+  char path[4200];
+  int64_t size, rows;
+  pq_bucket out;
+  parq_status st;
+  parq_error err;
+  void *tid;   /* pthread_t, boxed (this header stays free of pthread.h) */
+} pq_bucket_job;
+parq_status pq_bucket_load_start(pq_bucket_job *j, const char *path, int64_t expected_size,
+                                 int64_t expected_rows, parq_error *err);
+/* Join; on success move the bucket to *out. Safe on a job never started. */
+parq_status pq_bucket_load_wait(pq_bucket_job *j, pq_bucket *out, parq_error *err);
+
 /* ---- inputs (repack_inputs.c) ---- */
 #include "io/io.h"
 
@@ -131,6 +146,21 @@ parq_status pq_src_schema(pq_src *s, struct ArrowSchema *out, parq_error *err);
 parq_status pq_src_next(pq_src *s, struct ArrowArray *out, parq_error *err);
 int64_t pq_src_bytes_done(const pq_src *s);
 void pq_src_close(pq_src *s);
+
+/* ---- pass 1 reader thread (repack_feed.c) ----
+ * Opens inputs 0..n-1 in order with open() (on the feed's thread; errors go
+ * to the err it is given) and queues their batches, at most depth at a time. */
+typedef parq_status (*pq_feed_open_fn)(void *user, size_t i, pq_src *s, parq_error *err);
+typedef struct pq_feed pq_feed;
+parq_status pq_feed_start(size_t n_inputs, int depth, pq_feed_open_fn open, void *user,
+                          pq_feed **out, parq_error *err);
+/* The next batch in input order (PARQ_OK; *input and *bytes_done, the bytes
+ * of that input consumed, describe it), PARQ_DONE after the last, or the
+ * reader's error (err filled, *input names the input). */
+parq_status pq_feed_next(pq_feed *f, struct ArrowArray *b, size_t *input, int64_t *bytes_done,
+                         parq_error *err);
+/* Stop the thread, join it, release queued batches. NULL is fine. */
+void pq_feed_stop(pq_feed *f);
 
 /* Top-level column names differ (missing / extra / order)? 1 + msg. */
 int pq_schema_names_diff(const struct ArrowSchema *ref, const struct ArrowSchema *s, char *msg,

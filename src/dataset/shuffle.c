@@ -9,6 +9,7 @@
  * in order, each sorted in memory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,4 +223,42 @@ parq_status pq_bucket_load(const char *path, int64_t expected_size, int64_t expe
   out->n = n;
   qsort(out->recs, (size_t)n, sizeof *out->recs, rec_cmp);
   return PARQ_OK;
+}
+
+/* ---------------- pass 2: load the next bucket in the background ---------------- */
+
+static void *bucket_job_main(void *arg) {
+  pq_bucket_job *j = arg;
+  j->st = pq_bucket_load(j->path, j->size, j->rows, &j->out, &j->err);
+  return NULL;
+}
+
+parq_status pq_bucket_load_start(pq_bucket_job *j, const char *path, int64_t expected_size,
+                                 int64_t expected_rows, parq_error *err) {
+  memset(j, 0, sizeof *j);
+  snprintf(j->path, sizeof j->path, "%s", path);
+  j->size = expected_size;
+  j->rows = expected_rows;
+  pthread_t *t = malloc(sizeof *t);
+  if (!t) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  if (pthread_create(t, NULL, bucket_job_main, j) != 0) {
+    free(t);
+    return parq_err_set(err, PARQ_EIO, "repack: cannot start a thread to load %s", path);
+  }
+  j->tid = t;
+  return PARQ_OK;
+}
+
+parq_status pq_bucket_load_wait(pq_bucket_job *j, pq_bucket *out, parq_error *err) {
+  if (!j->tid) {
+    memset(out, 0, sizeof *out);
+    return parq_err_set(err, PARQ_EINTERNAL, "repack: bucket load was not started");
+  }
+  pthread_join(*(pthread_t *)j->tid, NULL);
+  free(j->tid);
+  j->tid = NULL;
+  *out = j->out;
+  memset(&j->out, 0, sizeof j->out);
+  if (j->st != PARQ_OK && err) *err = j->err;
+  return j->st;
 }

@@ -363,6 +363,82 @@ TEST(repack_rejects_bad_inputs_without_output) {
   CHECK(strstr(err.message, "'body' not found") != NULL);
 }
 
+/* --jobs > 1 runs pass 1 through a reader thread and pass 2 with a bucket
+ * prefetch: same bytes as one thread, across several inputs, a cancel in
+ * pass 1 (batches still queued) and an error deep in an input. */
+static int on_cancel_spill(void *user) {
+  int *n = user;
+  return ++*n > 3;
+}
+
+TEST(repack_threads_match_serial_and_stop_cleanly) {
+  char a[300], b[300], d1[300], d2[300], d3[300], late[300], d4[300];
+  snprintf(a, sizeof a, "%s/ta.jsonl", g_dir);
+  snprintf(b, sizeof b, "%s/tb.jsonl", g_dir);
+  snprintf(d1, sizeof d1, "%s/t1", g_dir);
+  snprintf(d2, sizeof d2, "%s/t2", g_dir);
+  snprintf(d3, sizeof d3, "%s/t3", g_dir);
+  snprintf(late, sizeof late, "%s/late.jsonl", g_dir);
+  snprintf(d4, sizeof d4, "%s/t4", g_dir);
+  make_corpus(a, 3000);
+  make_corpus(b, 2000);
+  const char *inputs[] = {a, b};
+  parq_repack_options o;
+  parq_repack_options_init(&o);
+  o.inputs = inputs;
+  o.n_inputs = 2;
+  o.output_dir = d1;
+  o.row_group_rows = 128;
+  o.shard_chars = 30000;
+  o.memory_limit = 1 << 20; /* 64-row batches, several buckets */
+  o.fsync = 0;
+  parq_error err = {0};
+  CHECK_OK(parq_repack(&o, &err));
+  o.threads = 2;
+  o.output_dir = d2;
+  CHECK_OK(parq_repack(&o, &err));
+  pq_repack_manifest m1, m2;
+  CHECK_OK(pq_repack_manifest_load(d1, &m1, &err));
+  CHECK_OK(pq_repack_manifest_load(d2, &m2, &err));
+  CHECK(m1.n_shards > 2 && m2.n_shards == m1.n_shards);
+  for (size_t i = 0; i < m1.n_shards && i < m2.n_shards; i++)
+    CHECK(m1.shards[i].xxh3 == m2.shards[i].xxh3);
+  pq_repack_manifest_free(&m2);
+  /* Cancelled while spilling: no shard, the error names an input; a rerun matches. */
+  int polls = 0;
+  o.output_dir = d3;
+  o.cancel = on_cancel_spill;
+  o.cancel_user = &polls;
+  CHECK(parq_repack(&o, &err) == PARQ_EIO);
+  CHECK(strstr(err.message, "interrupted") && strstr(err.message, "ta.jsonl"));
+  int temps = 0;
+  CHECK(count_shards(d3, &temps) == 0 && temps == 0);
+  o.cancel = NULL;
+  CHECK_OK(parq_repack(&o, &err));
+  CHECK_OK(pq_repack_manifest_load(d3, &m2, &err));
+  CHECK(m2.complete && m2.n_shards == m1.n_shards);
+  for (size_t i = 0; i < m1.n_shards && i < m2.n_shards; i++)
+    CHECK(m1.shards[i].xxh3 == m2.shards[i].xxh3);
+  pq_repack_manifest_free(&m2);
+  pq_repack_manifest_free(&m1);
+  /* A bad value past the inference window fails in pass 1, naming the file. */
+  FILE *f = fopen(late, "w");
+  CHECK(f != NULL);
+  if (f) {
+    for (int i = 0; i < 12000; i++) fprintf(f, "{\"text\":\"t%d\",\"n\":%d}\n", i, i);
+    fputs("{\"text\":\"bad\",\"n\":\"notanumber\"}\n", f);
+    fclose(f);
+  }
+  const char *li[] = {a, late};
+  o.inputs = li;
+  o.output_dir = d4;
+  o.shard_chars = 0;
+  o.shard_rows = 1024;
+  parq_status st = parq_repack(&o, &err);
+  CHECK(st != PARQ_OK && strstr(err.message, "late.jsonl"));
+  CHECK(count_shards(d4, &temps) == 0 && temps == 0);
+}
+
 int main(void) {
   snprintf(g_dir, sizeof g_dir, "/tmp/parq_test_repack_XXXXXX");
   if (!mkdtemp(g_dir)) return 1;
@@ -372,6 +448,7 @@ int main(void) {
   RUN(manifest_round_trip_and_command_diff);
   RUN(repack_end_to_end);
   RUN(repack_rejects_bad_inputs_without_output);
+  RUN(repack_threads_match_serial_and_stop_cleanly);
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
