@@ -94,6 +94,66 @@ static parq_status skip_ahead(cat_state *s, parq_reader *r, parq_error *err) {
   return parq_reader_seek(r, g, 0, err);
 }
 
+/* ---- a store directory: its current state (de-duplicated by key) ---- */
+typedef struct store_cat {
+  cat_state *s;
+  const char **cols;
+  size_t n_cols;
+} store_cat;
+
+static parq_status store_emit(void *user, const struct ArrowSchema *schema,
+                              const struct ArrowArray *batch, parq_error *err) {
+  store_cat *c = user;
+  cat_state *s = c->s;
+  if (s->left == 0 || s->out.closed || s->out.failed || cli_interrupted) return PARQ_DONE;
+  /* Projection: a view holding only the selected top-level columns, in the asked order. */
+  size_t nc = c->n_cols ? c->n_cols : (size_t)schema->n_children;
+  struct ArrowSchema **sk = calloc(nc ? nc : 1, sizeof *sk);
+  struct ArrowArray **ak = calloc(nc ? nc : 1, sizeof *ak);
+  parq_status st = PARQ_OK;
+  if (!sk || !ak) st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  for (size_t i = 0; i < nc && !st; i++) {
+    int64_t j = (int64_t)i;
+    if (c->n_cols) {
+      for (j = 0; j < schema->n_children; j++)
+        if (!strcmp(schema->children[j]->name, c->cols[i])) break;
+      if (j == schema->n_children) st = parq_err_set(err, PARQ_ESCHEMA, "no column named \"%s\"", c->cols[i]);
+    }
+    if (!st) sk[i] = schema->children[j], ak[i] = batch->children[j];
+  }
+  struct ArrowSchema vs = *schema;
+  struct ArrowArray vb = *batch;
+  vs.n_children = (int64_t)nc, vs.children = sk, vs.release = NULL;
+  vb.n_children = (int64_t)nc, vb.children = ak, vb.release = view_release;
+  if (!st && s->csv && !s->header_done) {
+    st = pq_csv_write_header(&vs, &s->out.buf, err);
+    s->header_done = 1;
+  }
+  int64_t n = batch->length, start = 0;
+  if (!st && s->skip > 0) {
+    start = s->skip < n ? s->skip : n;
+    s->skip -= start;
+  }
+  int64_t cnt = n - start;
+  if (s->left >= 0 && cnt > s->left) cnt = s->left;
+  if (!st && cnt > 0) {
+    st = write_rows(s, &vs, &vb, start, cnt, err);
+    if (!st && s->left > 0) s->left -= cnt;
+  }
+  free(sk);
+  free(ak);
+  if (!st && cli_out_flush(&s->out, 0) != 0) return PARQ_DONE;
+  return st;
+}
+
+static int cat_store(cat_state *s, const char *dir, const char **cols, size_t n_cols) {
+  store_cat c = {s, cols, n_cols};
+  parq_error err = {0};
+  parq_status st = parq_store_read(dir, NULL, 0, store_emit, &c, NULL, &err);
+  if (st < 0) return cli_fail_err(&err, st, dir);
+  return CLI_OK;
+}
+
 static int cat_file(cat_state *s, const char *path, const parq_read_options *ro) {
   parq_error err = {0};
   parq_reader *r = NULL;
@@ -180,16 +240,9 @@ static int cat_run(const cli_args *a) {
     if (s.left == 0 && (s.header_done || !s.csv)) break;
     if (s.out.closed || s.out.failed || cli_interrupted) break;
     if (pq_store_is_store(a->pos[i])) {
-      /* A store directory: its current files (data, then pending increments;
-       * not de-duplicated — `parq store export` is). */
-      char **files = NULL;
-      size_t nf = 0;
-      parq_error err = {0};
-      parq_status st = pq_store_resolve_files(a->pos[i], &files, &nf, &err);
-      if (st != PARQ_OK) rc = cli_fail_err(&err, st, a->pos[i]);
-      for (size_t k = 0; k < nf && rc == CLI_OK && s.left != 0 && !s.out.closed; k++)
-        rc = cat_file(&s, files[k], &ro);
-      pq_store_free_files(files, nf);
+      /* A store directory: its current state, de-duplicated by key like
+       * `parq store export` (data files plus pending increments). */
+      rc = cat_store(&s, a->pos[i], cols, n_cols);
       continue;
     }
     rc = cat_file(&s, a->pos[i], &ro);

@@ -135,9 +135,14 @@ assert not bad, "half-visible increments: %s" % bad
 print("ok: %d keys, %d acknowledged appends, %d killed-writer increments complete" % (len(final), len(acked), len(vic)))
 EOF
 ls $C/increments | grep -v '^\.' | grep -q . && fail "increments left after final consolidate"
-# A store directory works as a SQL source (its data files plus pending increments; the
-# store's own _parq_store.json is not mistaken for data).
+# `parq cat STORE` prints the current state, exactly what `store export` prints.
+$P cat "$C" > "$T/cat.jsonl" || fail "cat of a store failed"
+$P store export "$C" --format jsonl -o "$T/export.jsonl" || fail "export failed"
+cmp -s "$T/cat.jsonl" "$T/export.jsonl" || fail "cat of a store differs from store export"
+# A store directory works as a SQL source: its files, and the store's own
+# _parq_store.json is not mistaken for data. After the final consolidation no
+# increments are pending, so the files hold exactly the current rows.
 n_sql=$($P sql "SELECT count(*) AS n FROM '$C'" -f csv | tail -n 1)
-n_cat=$($P cat "$C" | wc -l)
+n_cat=$(wc -l < "$T/cat.jsonl")
 [ "$n_sql" = "$n_cat" ] || fail "sql over a store counted $n_sql rows, cat printed $n_cat"
 echo "test_store: all passed"
