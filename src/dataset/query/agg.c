@@ -24,84 +24,183 @@
 #include "dataset/query/query.h"
 #include "util/error.h"
 
-/* ---- byte-key hash set: id = insertion order ---- */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* ---- byte-key hash set: id = insertion order ----
+ * Key bytes live in chunks that are never moved (no realloc copies of a
+ * growing key buffer, each byte is written once): kp[id] points at them. */
+/* One slot: the cached hash next to the id, so a probe touches one cache line. */
+typedef struct hslot {
+  uint64_t hash;
+  uint32_t id1;     /* id + 1, 0 = empty */
+  uint32_t len;     /* key length (checked before the key bytes) */
+} hslot;
+
 typedef struct hset {
-  uint64_t *hash;   /* per slot */
-  uint32_t *slot;   /* id + 1, 0 = empty */
+  hslot *slot;
   size_t cap;       /* power of two */
-  parq_buf keys;
-  uint64_t *off;    /* id -> start in keys; off[n] = keys.len */
+  uint8_t **chunks; /* key storage */
+  size_t nchunks, chunks_cap;
+  size_t kbytes;    /* bytes allocated in chunks */
+  uint8_t *cur;     /* free space of the last chunk */
+  size_t left;
+  const uint8_t **kp; /* id -> key bytes */
   uint32_t *len;
   size_t n, ncap;
 } hset;
 
+#define HSET_CHUNK_MIN ((size_t)4 << 10)
+#define HSET_CHUNK_MAX ((size_t)4 << 20)
+
 static void hset_free(hset *h) {
-  free(h->hash);
   free(h->slot);
-  free(h->off);
+  for (size_t k = 0; k < h->nchunks; k++) free(h->chunks[k]);
+  free(h->chunks);
+  free(h->kp);
   free(h->len);
-  parq_buf_free(&h->keys);
   memset(h, 0, sizeof *h);
+}
+
+/* Room for n more key bytes (a new chunk when the current one is full). */
+static uint8_t *hset_room(hset *h, size_t n) {
+  if (n <= h->left && h->cur) return h->cur;
+  if (h->nchunks == h->chunks_cap) {
+    size_t nc = h->chunks_cap ? h->chunks_cap * 2 : 16;
+    uint8_t **p = realloc(h->chunks, nc * sizeof *p);
+    if (!p) return NULL;
+    h->chunks = p;
+    h->chunks_cap = nc;
+  }
+  size_t sz = h->kbytes < HSET_CHUNK_MIN ? HSET_CHUNK_MIN : h->kbytes; /* geometric, capped */
+  if (sz > HSET_CHUNK_MAX) sz = HSET_CHUNK_MAX;
+  if (sz < n) sz = n;
+  uint8_t *c = malloc(sz);
+  if (!c) return NULL;
+  h->chunks[h->nchunks++] = c;
+  h->kbytes += sz;
+  h->cur = c;
+  h->left = sz;
+  return c;
 }
 
 static int hset_grow(hset *h) {
   size_t nc = h->cap ? h->cap * 2 : 1024;
-  uint64_t *nh = malloc(nc * sizeof *nh);
-  uint32_t *ns = calloc(nc, sizeof *ns);
-  if (!nh || !ns) {
-    free(nh);
-    free(ns);
-    return -1;
-  }
+  hslot *ns = calloc(nc, sizeof *ns);
+  if (!ns) return -1;
   for (size_t k = 0; k < h->cap; k++) {
-    if (!h->slot[k]) continue;
-    size_t j = h->hash[k] & (nc - 1);
-    while (ns[j]) j = (j + 1) & (nc - 1);
+    if (!h->slot[k].id1) continue;
+    size_t j = h->slot[k].hash & (nc - 1);
+    while (ns[j].id1) j = (j + 1) & (nc - 1);
     ns[j] = h->slot[k];
-    nh[j] = h->hash[k];
   }
-  free(h->hash);
   free(h->slot);
-  h->hash = nh;
   h->slot = ns;
   h->cap = nc;
   return 0;
 }
 
-/* Find or insert; *id gets the id, returns 1 if new, 0 if found, -1 OOM. */
-static int hset_put(hset *h, const uint8_t *k, size_t n, uint64_t hv, uint32_t *id) {
+/* Byte equality; short keys (GROUP BY strings such as "CC-MAIN-2023-14") compare
+ * with two overlapping word loads instead of a memcmp call. */
+static inline int eq_bytes(const uint8_t *x, const void *y, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, x, 8);
+    memcpy(&b0, y, 8);
+    memcpy(&a1, x + n - 8, 8);
+    memcpy(&b1, (const uint8_t *)y + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4 && n < 8) { /* the 4-byte group id and 5-byte string header pieces */
+    uint32_t a0, a1, b0, b1;
+    memcpy(&a0, x, 4);
+    memcpy(&b0, y, 4);
+    memcpy(&a1, x + n - 4, 4);
+    memcpy(&b1, (const uint8_t *)y + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n < 4) {
+    const uint8_t *z = y;
+    unsigned d = 0;
+    for (size_t i = 0; i < n; i++) d |= x[i] ^ z[i];
+    return d == 0;
+  }
+  return !memcmp(x, y, n);
+}
+
+/* Find or insert the key made of three pieces a|b|c (any may be empty): the row
+ * loops intern a group id or a value without first copying it into a scratch
+ * buffer. *id gets the id, returns 1 if new, 0 if found, -1 OOM. */
+static int hset_put3(hset *h, const void *a, size_t an, const void *b, size_t bn, const void *c,
+                     size_t cn, uint64_t hv, uint32_t *id) {
   if ((h->n + 1) * 4 > h->cap * 3 && hset_grow(h)) return -1;
+  size_t n = an + bn + cn;
   size_t j = hv & (h->cap - 1);
-  while (h->slot[j]) {
-    uint32_t i = h->slot[j] - 1;
-    if (h->hash[j] == hv && h->len[i] == n && (n == 0 || !memcmp(h->keys.data + h->off[i], k, n))) {
-      *id = i;
-      return 0;
+  while (h->slot[j].id1) {
+    uint32_t i = h->slot[j].id1 - 1;
+    if (h->slot[j].hash == hv && h->slot[j].len == n) { /* cached hash first, bytes on a match */
+      const uint8_t *k = h->kp[i];
+      if (eq_bytes(k, a, an) && eq_bytes(k + an, b, bn) && eq_bytes(k + an + bn, c, cn)) {
+        *id = i;
+        return 0;
+      }
     }
     j = (j + 1) & (h->cap - 1);
   }
   if (h->n == UINT32_MAX - 1) return -1;
   if (h->n == h->ncap) {
     size_t nc = h->ncap ? h->ncap * 2 : 1024;
-    uint64_t *no = realloc(h->off, nc * sizeof *no);
+    const uint8_t **no = realloc(h->kp, nc * sizeof *no);
     if (!no) return -1;
-    h->off = no;
+    h->kp = no;
     uint32_t *nl = realloc(h->len, nc * sizeof *nl);
     if (!nl) return -1;
     h->len = nl;
     h->ncap = nc;
   }
-  h->off[h->n] = h->keys.len;
+  uint8_t *d = hset_room(h, n);
+  if (!d) return -1;
+  h->kp[h->n] = d;
   h->len[h->n] = (uint32_t)n;
-  if (parq_buf_append(&h->keys, k, n)) return -1;
-  h->slot[j] = (uint32_t)h->n + 1;
-  h->hash[j] = hv;
+  if (an) memcpy(d, a, an);
+  if (bn) memcpy(d + an, b, bn);
+  if (cn) memcpy(d + an + bn, c, cn);
+  h->cur = d + n;
+  h->left -= n;
+  h->slot[j].id1 = (uint32_t)h->n + 1;
+  h->slot[j].hash = hv;
+  h->slot[j].len = (uint32_t)n;
   *id = (uint32_t)h->n++;
   return 1;
 }
 
+static int hset_put(hset *h, const uint8_t *k, size_t n, uint64_t hv, uint32_t *id) {
+  return hset_put3(h, k, n, NULL, 0, NULL, 0, hv, id);
+}
+
+/* Table hashes. A string key's encoding is tag 1, u32 length, bytes; in tables
+ * whose keys are single strings the hash covers only the bytes (length in the
+ * seed), so the row loops hash the raw qstr once and never encode it. Both
+ * forms are functions of the key bytes alone, so lookups from encoded keys
+ * (merge, spill read-back) and from raw strings agree. */
+static inline uint64_t str_hash(const char *p, uint32_t n, uint64_t seed) {
+  return XXH3_64bits_withSeed(p, n, seed ^ ((uint64_t)n * 0x9E3779B97F4A7C15ull));
+}
+static inline uint64_t enc_hash(const uint8_t *k, size_t n, int str, uint64_t seed) {
+  if (str && n >= 5 && k[0] == 1) {
+    uint32_t l;
+    memcpy(&l, k + 1, 4);
+    if (l == n - 5) return str_hash((const char *)k + 5, l, seed);
+  }
+  return XXH3_64bits_withSeed(k, n, seed);
+}
+/* count(DISTINCT) keys are (group id, value): the id goes into the seed. */
+static inline uint64_t gid_seed(uint32_t gid) {
+  return ((uint64_t)gid + 1) * 0xC2B2AE3D27D4EB4Full;
+}
+
 static size_t hset_bytes(const hset *h) {
-  return h->cap * 12 + h->keys.cap + h->ncap * 12;
+  return h->cap * sizeof(hslot) + h->kbytes + h->ncap * 12;
 }
 
 /* ---- accumulators ---- */
@@ -133,6 +232,8 @@ typedef struct spill {
   FILE *f[SPILL_P];
 } spill;
 
+#define AGG_CHUNK_MAX 8192 /* = AGG_CHUNK below */
+
 struct pq_agg {
   const pq_query *q;
   hset groups;
@@ -140,9 +241,11 @@ struct pq_agg {
   acc *accs;
   int nacc;
   int64_t memory_limit;
+  int str1;          /* one GROUP BY key of type string: string-keyed table hash */
   parq_buf kb;
   uint32_t *gids;
   size_t gids_cap;
+  uint64_t hv[AGG_CHUNK_MAX]; /* per-chunk value hashes (count(DISTINCT) prefetch) */
   spill *top;        /* level-0 partitions (NULL until the first spill) */
   char dir[4096];    /* spill directory ("" until created) */
   unsigned nfiles;   /* spill files created (for unique names) */
@@ -237,7 +340,7 @@ static parq_status init_accs(pq_agg *g, parq_error *err) {
 /* Group id of the encoded key (inserting it). */
 static parq_status group_id(pq_agg *g, const uint8_t *k, size_t n, uint32_t *id,
                             parq_error *err) {
-  int r = hset_put(&g->groups, k, n, pq_key_hash(k, n), id);
+  int r = hset_put(&g->groups, k, n, enc_hash(k, n, g->str1, 0), id);
   if (r < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in GROUP BY table");
   if (r == 1) PARQ_TRY(ensure_groups(g, *id, err));
   return PARQ_OK;
@@ -248,6 +351,7 @@ parq_status pq_agg_new(const pq_query *q, int64_t memory_limit, pq_agg **out, pa
   if (!g) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   g->q = q;
   g->memory_limit = memory_limit;
+  g->str1 = q->ngroup == 1 && q->group[0]->type == QT_STR;
   parq_status st = init_accs(g, err);
   if (st == PARQ_OK && q->ngroup == 0) { /* global aggregate: one group even with no rows */
     uint32_t id;
@@ -319,12 +423,10 @@ static int acc_value(acc *a, uint32_t gid, const qvec *v, int64_t r) {
 
 /* count(DISTINCT): intern (gid, encoded value); counts new pairs. */
 static parq_status distinct_put(acc *a, uint32_t gid, const uint8_t *enc, size_t n,
-                                parq_buf *tmp, parq_error *err) {
-  parq_buf_clear(tmp);
-  if (parq_buf_append(tmp, &gid, 4) || parq_buf_append(tmp, enc, n))
-    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+                                parq_error *err) {
   uint32_t id;
-  int r = hset_put(&a->dset, tmp->data, tmp->len, pq_key_hash(tmp->data, tmp->len), &id);
+  uint64_t hv = enc_hash(enc, n, a->t == QT_STR, gid_seed(gid));
+  int r = hset_put3(&a->dset, &gid, 4, enc, n, NULL, 0, hv, &id);
   if (r < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in count(DISTINCT)");
   a->cnt[gid] += r;
   return PARQ_OK;
@@ -334,15 +436,102 @@ static parq_status maybe_spill(pq_agg *g, parq_error *err);
 
 /* Rows the table takes between memory checks: bounds how far the state can
  * overshoot --memory-limit before it is spilled. */
-#define AGG_CHUNK 8192
+#define AGG_CHUNK AGG_CHUNK_MAX
 
-/* Fold rows [r0, r1) into the table (key and argument vectors are evaluated). */
+/* String key encoding header: tag 1 (non-NULL), u32 length. */
+static inline void str_head(uint8_t h[5], uint32_t n) {
+  h[0] = 1;
+  memcpy(h + 1, &n, 4);
+}
+
+/* Group ids of rows [r0, r1) for one string key: the raw string is hashed once
+ * and compared against the table's cached hash before any bytes. */
+static parq_status gids_str(pq_agg *g, const qvec *v, int64_t r0, int64_t r1, uint32_t *gids,
+                            parq_error *err) {
+  for (int64_t r = r0; r < r1; r++) {
+    int k;
+    if (vnul(v, r)) {
+      static const uint8_t nulkey[1] = {0};
+      k = hset_put(&g->groups, nulkey, 1, enc_hash(nulkey, 1, 1, 0), &gids[r]);
+    } else {
+      const qstr *s = &v->s[r];
+      uint64_t hv = str_hash(s->p, s->n, 0);
+      /* inline probe for the common hit (few distinct keys, cached table); inserts and
+       * anything unusual go through hset_put3 */
+      const hset *t = &g->groups;
+      size_t j = hv & (t->cap - 1);
+      if (t->cap)
+        while (t->slot[j].id1 && (t->slot[j].hash != hv || t->slot[j].len != 5 + (size_t)s->n))
+          j = (j + 1) & (t->cap - 1);
+      if (t->cap && t->slot[j].id1) {
+        uint32_t i = t->slot[j].id1 - 1;
+        const uint8_t *key = t->kp[i];
+        uint32_t l;
+        memcpy(&l, key + 1, 4);
+        if (key[0] == 1 && l == s->n && eq_bytes(key + 5, s->p, s->n)) {
+          gids[r] = i;
+          continue;
+        }
+      }
+      uint8_t h[5];
+      str_head(h, s->n);
+      k = hset_put3(&g->groups, h, 5, s->p, s->n, NULL, 0, hv, &gids[r]);
+    }
+    if (k < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in GROUP BY table");
+    if (k == 1) PARQ_TRY(ensure_groups(g, gids[r], err));
+  }
+  return PARQ_OK;
+}
+
+/* count(DISTINCT) over rows [r0, r1). Strings (high-cardinality ids, URLs) are
+ * hashed for the whole chunk first so the table slot of a row a few rows ahead
+ * can be prefetched: the set outgrows the caches and every probe would miss. */
+#define DISTINCT_AHEAD 8
+static parq_status add_distinct(acc *a, const qvec *v, const uint32_t *gids, int64_t r0,
+                                int64_t r1, uint64_t *hv, parq_buf *enc, parq_error *err) {
+  if (v->t == QT_STR && a->t == QT_STR) {
+    for (int64_t r = r0; r < r1; r++)
+      hv[r - r0] = str_hash(v->s[r].p, v->s[r].n, gid_seed(gids[r]));
+    for (int64_t r = r0; r < r1; r++) {
+      if (r + DISTINCT_AHEAD < r1 && a->dset.cap)
+        __builtin_prefetch(&a->dset.slot[hv[r + DISTINCT_AHEAD - r0] & (a->dset.cap - 1)]);
+      if (vnul(v, r)) continue;
+      uint32_t gid = gids[r], id;
+      const qstr *s = &v->s[r];
+      uint8_t h[5];
+      str_head(h, s->n);
+      int k = hset_put3(&a->dset, &gid, 4, h, 5, s->p, s->n, hv[r - r0], &id);
+      if (k < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in count(DISTINCT)");
+      a->cnt[gid] += k;
+    }
+    return PARQ_OK;
+  }
+  for (int64_t r = r0; r < r1; r++) {
+    if (vnul(v, r)) continue;
+    uint32_t gid = gids[r], id;
+    parq_buf_clear(enc);
+    if (pq_key_encode(v, r, enc)) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+    int k = hset_put3(&a->dset, &gid, 4, enc->data, enc->len, NULL, 0,
+                      enc_hash(enc->data, enc->len, a->t == QT_STR, gid_seed(gid)), &id);
+    if (k < 0) return parq_err_set(err, PARQ_ENOMEM, "out of memory in count(DISTINCT)");
+    a->cnt[gid] += k;
+  }
+  return PARQ_OK;
+}
+
+/* Fold rows [r0, r1) into the table (key and argument vectors are evaluated).
+ * Group ids are computed for the whole chunk first; every aggregate is then a
+ * tight loop over (gid, value) with its function and type hoisted out. */
 static parq_status add_rows(pq_agg *g, const qvec *kv, const qvec *av, int64_t r0, int64_t r1,
-                            parq_buf *tmp, parq_buf *enc, pq_query_error *err) {
+                            parq_buf *enc, pq_query_error *err) {
   const pq_query *q = g->q;
   uint32_t *gids = g->gids;
   if (q->ngroup == 0) {
     memset(gids + r0, 0, (size_t)(r1 - r0) * sizeof *gids);
+  } else if (g->str1 && kv[0].t == QT_STR) {
+    parq_error e2 = {0};
+    parq_status st = gids_str(g, &kv[0], r0, r1, gids, &e2);
+    if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
   } else if (q->ngroup == 1 && kv[0].t != QT_STR && kv[0].t != QT_DBL) {
     /* common case: one integer-like key; encode inline */
     const qvec *v = &kv[0];
@@ -369,30 +558,61 @@ static parq_status add_rows(pq_agg *g, const qvec *kv, const qvec *av, int64_t r
   }
   for (int k = 0; k < g->nacc; k++) {
     acc *a = &g->accs[k];
+    int64_t *cnt = a->cnt;
     if (a->star) {
-      for (int64_t r = r0; r < r1; r++) a->cnt[gids[r]]++;
+      for (int64_t r = r0; r < r1; r++) cnt[gids[r]]++;
       continue;
     }
     const qvec *v = &av[k];
     if (v->t == QT_NULL) continue;
+    const uint8_t *nul = v->nul;
     if (a->distinct) {
-      for (int64_t r = r0; r < r1; r++) {
-        if (vnul(v, r)) continue;
-        parq_buf_clear(enc);
-        if (pq_key_encode(v, r, enc)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
-        parq_error e2 = {0};
-        parq_status st = distinct_put(a, gids[r], enc->data, enc->len, tmp, &e2);
-        if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
-      }
+      parq_error e2 = {0};
+      parq_status st = add_distinct(a, v, gids, r0, r1, g->hv, enc, &e2);
+      if (st != PARQ_OK) return pq_qerr(err, st, -1, "%s", e2.message);
       continue;
     }
     if (a->fn == QF_COUNT) {
-      for (int64_t r = r0; r < r1; r++) a->cnt[gids[r]] += !vnul(v, r);
+      if (nul)
+        for (int64_t r = r0; r < r1; r++) cnt[gids[r]] += !nul[r];
+      else
+        for (int64_t r = r0; r < r1; r++) cnt[gids[r]]++;
       continue;
     }
-    if ((a->fn == QF_SUM || a->fn == QF_AVG) && v->t == QT_DBL) { /* hot loop */
+    int sum = a->fn == QF_SUM || a->fn == QF_AVG, mx = a->fn == QF_MAX;
+    if (sum && v->t == QT_DBL) { /* hot loop */
       for (int64_t r = r0; r < r1; r++)
-        if (!vnul(v, r)) a->cnt[gids[r]]++, nsum(&a->sd[gids[r]], &a->sc[gids[r]], v->d[r]);
+        if (!nul || !nul[r]) cnt[gids[r]]++, nsum(&a->sd[gids[r]], &a->sc[gids[r]], v->d[r]);
+      continue;
+    }
+    if (sum && v->t != QT_STR) {
+      int64_t *si = a->si;
+      for (int64_t r = r0; r < r1; r++)
+        if (!nul || !nul[r]) {
+          uint32_t gi = gids[r];
+          cnt[gi]++;
+          si[gi] = (int64_t)((uint64_t)si[gi] + (uint64_t)v->i[r]);
+        }
+      continue;
+    }
+    if ((a->fn == QF_MIN || mx) && v->t == QT_DBL) {
+      double *sd = a->sd;
+      for (int64_t r = r0; r < r1; r++) {
+        if (nul && nul[r]) continue;
+        uint32_t gi = gids[r];
+        double x = v->d[r];
+        if (!cnt[gi]++ || (mx ? dless(sd[gi], x) : dless(x, sd[gi]))) sd[gi] = x;
+      }
+      continue;
+    }
+    if ((a->fn == QF_MIN || mx) && v->t != QT_STR) {
+      int64_t *si = a->si;
+      for (int64_t r = r0; r < r1; r++) {
+        if (nul && nul[r]) continue;
+        uint32_t gi = gids[r];
+        int64_t x = v->i[r];
+        if (!cnt[gi]++ || (mx ? x > si[gi] : x < si[gi])) si[gi] = x;
+      }
       continue;
     }
     for (int64_t r = r0; r < r1; r++)
@@ -421,17 +641,16 @@ parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *ar, pq_query_erro
     av[k].t = QT_NULL;
     if (!g->accs[k].star) PARQ_TRY(pq_eval(q->aggs[k]->args[0], f, ar, &av[k], err));
   }
-  parq_buf tmp = PARQ_BUF_INIT, enc = PARQ_BUF_INIT;
+  parq_buf enc = PARQ_BUF_INIT;
   parq_status st = PARQ_OK;
   for (int64_t r0 = 0; r0 < n && st == PARQ_OK; r0 += AGG_CHUNK) {
     int64_t r1 = n - r0 > AGG_CHUNK ? r0 + AGG_CHUNK : n;
-    st = add_rows(g, kv, av, r0, r1, &tmp, &enc, err);
+    st = add_rows(g, kv, av, r0, r1, &enc, err);
     if (st == PARQ_OK) {
       parq_error e2 = {0};
       if ((st = maybe_spill(g, &e2)) != PARQ_OK) pq_qerr(err, st, -1, "%s", e2.message);
     }
   }
-  parq_buf_free(&tmp);
   parq_buf_free(&enc);
   return st;
 }
@@ -447,7 +666,7 @@ static parq_status decode_keys(pq_agg *g, parq_arena *a, qvec *kv, parq_error *e
     if (!kv[k].nul) goto oom;
   }
   for (int64_t r = 0; r < n; r++) {
-    const uint8_t *p = g->groups.keys.data + g->groups.off[r];
+    const uint8_t *p = g->groups.kp[r];
     for (int k = 0; k < q->ngroup; k++) {
       qvec *v = &kv[k];
       if (*p++ == 0) {
@@ -525,7 +744,7 @@ static int put(parq_buf *b, const void *p, size_t n) { return parq_buf_append(b,
 static parq_status serialize_group(pq_agg *g, uint32_t gid, uint32_t **dlist, uint32_t **dhead,
                                    parq_buf *b) {
   uint32_t kl = g->groups.len[gid];
-  if (put(b, &kl, 4) || put(b, g->groups.keys.data + g->groups.off[gid], kl)) return PARQ_ENOMEM;
+  if (put(b, &kl, 4) || put(b, g->groups.kp[gid], kl)) return PARQ_ENOMEM;
   for (int k = 0; k < g->nacc; k++) {
     acc *a = &g->accs[k];
     if (a->distinct) {
@@ -533,7 +752,7 @@ static parq_status serialize_group(pq_agg *g, uint32_t gid, uint32_t **dlist, ui
       if (put(b, &m, 4)) return PARQ_ENOMEM;
       for (uint32_t id = dhead[k][gid]; id; id = dlist[k][id - 1]) {
         uint32_t l = a->dset.len[id - 1] - 4;
-        if (put(b, &l, 4) || put(b, a->dset.keys.data + a->dset.off[id - 1] + 4, l))
+        if (put(b, &l, 4) || put(b, a->dset.kp[id - 1] + 4, l))
           return PARQ_ENOMEM;
       }
       continue;
@@ -564,6 +783,7 @@ static int take(rd *r, void *out, size_t n) {
 }
 
 static parq_status merge_record(pq_agg *g, rd *r, parq_buf *tmp, parq_error *err) {
+  (void)tmp;
   uint32_t kl, gid;
   if (take(r, &kl, 4) || (size_t)(r->end - r->p) < kl) goto bad;
   const uint8_t *key = r->p;
@@ -577,7 +797,7 @@ static parq_status merge_record(pq_agg *g, rd *r, parq_buf *tmp, parq_error *err
       for (uint32_t j = 0; j < m; j++) {
         uint32_t l;
         if (take(r, &l, 4) || (size_t)(r->end - r->p) < l) goto bad;
-        PARQ_TRY(distinct_put(a, gid, r->p, l, tmp, err));
+        PARQ_TRY(distinct_put(a, gid, r->p, l, err));
         r->p += l;
       }
       continue;
@@ -663,7 +883,7 @@ static parq_status build_dlists(pq_agg *g, uint32_t ***dl, uint32_t ***dh, parq_
     if (!dlist[k] || !dhead[k]) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
     for (size_t id = 0; id < a->dset.n; id++) {
       uint32_t gid;
-      memcpy(&gid, a->dset.keys.data + a->dset.off[id], 4);
+      memcpy(&gid, a->dset.kp[id], 4);
       dlist[k][id] = dhead[k][gid];
       dhead[k][gid] = (uint32_t)id + 1;
     }
@@ -713,7 +933,7 @@ static parq_status spill_table(pq_agg *g, spill *s, int level, parq_error *err) 
   parq_buf b = PARQ_BUF_INIT;
   parq_status st = build_dlists(g, &dlist, &dhead, err);
   for (size_t gid = 0; gid < g->groups.n && st == PARQ_OK; gid++) {
-    const uint8_t *key = g->groups.keys.data + g->groups.off[gid];
+    const uint8_t *key = g->groups.kp[gid];
     FILE *f = s->f[spill_part(pq_key_hash(key, g->groups.len[gid]), level)];
     parq_buf_clear(&b);
     uint32_t len = 0;
@@ -833,7 +1053,7 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
   }
   if ((st = build_dlists(g, &dlist, &dhead, err)) != PARQ_OK) goto done;
   for (size_t gid = 0; gid < g->groups.n; gid++) {
-    const uint8_t *key = g->groups.keys.data + g->groups.off[gid];
+    const uint8_t *key = g->groups.kp[gid];
     size_t dest = pq_key_hash(key, g->groups.len[gid]) % W;
     if (serialize_group(g, (uint32_t)gid, dlist, dhead, &send[dest]) != PARQ_OK) {
       st = parq_err_set(err, PARQ_ENOMEM, "out of memory serialising groups");

@@ -372,10 +372,14 @@ static parq_status process_batch(run *R, const struct ArrowSchema *schema,
   return st;
 }
 
-static parq_status open_schema(const pq_input *in, struct ArrowSchema *schema, parq_error *err) {
+/* Schema of the first input; for Parquet also its row-group count, so its footer
+ * (large with small row groups) is decoded once here instead of twice. */
+static parq_status open_schema(const pq_input *in, struct ArrowSchema *schema, int64_t *nrg,
+                               parq_error *err) {
   if (in->fmt == PQ_FMT_PARQUET) {
     parq_reader *r;
     PARQ_TRY(parq_reader_open(in->path, NULL, &r, err));
+    *nrg = parq_reader_num_row_groups(r);
     parq_status st = parq_reader_schema(r, schema, err);
     parq_reader_close(r);
     return st;
@@ -509,7 +513,8 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
   size_t *nsel = NULL;
   run R = {q, o, NULL, out, -1, 0};
   qtype *types = NULL;
-  st = open_schema(&inputs.v[0], &schema, &e);
+  int64_t nrg0 = 0;
+  st = open_schema(&inputs.v[0], &schema, &nrg0, &e);
   if (st != PARQ_OK) {
     st = pq_qerr(err, st, q->from_pos, "%s", e.message);
     goto done;
@@ -534,6 +539,10 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
   if (!counts) goto oom;
   for (size_t f = 0; f < inputs.n; f++) {
     if (inputs.v[f].fmt != PQ_FMT_PARQUET) continue;
+    if (f == 0) {
+      counts[0] = nrg0;
+      continue;
+    }
     parq_reader *r;
     if ((st = parq_reader_open(inputs.v[f].path, NULL, &r, &e)) != PARQ_OK) {
       st = pq_qerr(err, st, q->from_pos, "%s", e.message);
