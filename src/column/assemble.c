@@ -79,6 +79,32 @@ static void be_to_le_decimal(const uint8_t *src, size_t len, uint8_t *dst, size_
   for (size_t i = 0; i < width; i++) dst[i] = i < len ? src[len - 1 - i] : fill;
 }
 
+/* Arrow offsets (len + 1 entries, int32 or int64) from the dense end offsets
+ * of the non-null values; NULL on allocation failure. */
+static void *expand_offsets(const void *dense, const uint8_t *valid, int64_t len, bool wide) {
+  void *mem = malloc((size_t)(len + 1) * (wide ? 8 : 4));
+  if (!mem) return NULL;
+  if (wide) {
+    int64_t *o = mem, cur = 0, k = 0;
+    const int64_t *src = dense;
+    o[0] = 0;
+    for (int64_t i = 0; i < len; i++) {
+      if (!valid || pq_bit_get(valid, i)) cur = src[k++];
+      o[i + 1] = cur;
+    }
+  } else {
+    int32_t *o = mem, cur = 0;
+    const int32_t *src = dense;
+    int64_t k = 0;
+    o[0] = 0;
+    for (int64_t i = 0; i < len; i++) {
+      if (!valid || pq_bit_get(valid, i)) cur = src[k++];
+      o[i + 1] = cur;
+    }
+  }
+  return mem;
+}
+
 static parq_status build_primitive(const ctx *c, const pq_node *n, int R, int D,
                                    struct ArrowArray *out) {
   int li = n->leaf_begin;
@@ -120,53 +146,17 @@ static parq_status build_primitive(const ctx *c, const pq_node *n, int R, int D,
     return pq_arrow_array_make(out, len, len, 0, NULL, 0, NULL) ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory") : PARQ_OK;
   }
   int64_t nv = b->n_values;
-  if (t.kind == PQA_LARGE_UTF8 || t.kind == PQA_LARGE_BINARY) {
-    if (!b->wide) {
+  bool large = t.kind == PQA_LARGE_UTF8 || t.kind == PQA_LARGE_BINARY;
+  if (large || t.kind == PQA_UTF8 || t.kind == PQA_BINARY) {
+    if (large != b->wide) {
       free(valid);
-      return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': large string output from int32 offsets", leaf->path);
+      return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': %s offsets for Arrow '%s'", leaf->path,
+                          b->wide ? "int64" : "int32", n->arrow_format);
     }
-    /* Same as below with int64 offsets; the data buffer is handed over as is. */
-    int64_t *offs = malloc((size_t)(len + 1) * 8);
+    /* Arrow offsets: a leading 0, and null slots repeat the previous end.
+     * The data buffer is handed over as is. */
+    void *offs = expand_offsets(b->offsets.data, valid, len, b->wide);
     if (!offs) goto oom;
-    const int64_t *src = (const int64_t *)b->offsets.data;
-    offs[0] = 0;
-    if (!valid) {
-      if (len) memcpy(offs + 1, src, (size_t)len * 8);
-    } else {
-      int64_t k = 0, cur = 0;
-      for (int64_t i = 0; i < len; i++) {
-        if (pq_bit_get(valid, i)) cur = src[k++];
-        offs[i + 1] = cur;
-      }
-    }
-    void *data = parq_buf_detach(&b->data);
-    if (!data) data = malloc(1);
-    void *bufs[3] = {valid, offs, data};
-    if (!data) {
-      free(offs);
-      goto oom;
-    }
-    return pq_arrow_array_make(out, len, nulls, 3, bufs, 0, NULL) ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory") : PARQ_OK;
-  }
-  if (b->wide) {
-    free(valid);
-    return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': int64 offsets for Arrow '%s'", leaf->path, n->arrow_format);
-  }
-  if (t.kind == PQA_UTF8 || t.kind == PQA_BINARY) {
-    int32_t *offs = malloc((size_t)(len + 1) * 4);
-    if (!offs) goto oom;
-    const int32_t *src = (const int32_t *)b->offsets.data;
-    offs[0] = 0;
-    if (!valid) {
-      if (len) memcpy(offs + 1, src, (size_t)len * 4);
-    } else {
-      int64_t k = 0;
-      int32_t cur = 0;
-      for (int64_t i = 0; i < len; i++) {
-        if (pq_bit_get(valid, i)) cur = src[k++];
-        offs[i + 1] = cur;
-      }
-    }
     void *data = parq_buf_detach(&b->data);
     if (!data) data = malloc(1);
     void *bufs[3] = {valid, offs, data};

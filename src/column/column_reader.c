@@ -587,6 +587,37 @@ static void release_scratch(pq_column_cursor *c) {
   c->dict_n = 0;
 }
 
+/* Move the first V byte-array values of pending p to out (end offsets are
+ * int32, or int64 when wide); the rest stay pending, rebased to 0. */
+static parq_status split_binary(pq_leaf_batch *p, pq_leaf_batch *out, int64_t V, bool wide) {
+  size_t w = wide ? 8 : 4;
+  int64_t cut = 0;
+  if (V > 0) {
+    if (wide) {
+      memcpy(&cut, p->offsets.data + (size_t)(V - 1) * 8, 8);
+    } else {
+      int32_t c32;
+      memcpy(&c32, p->offsets.data + (size_t)(V - 1) * 4, 4);
+      cut = c32;
+    }
+  }
+  if ((V > 0 && parq_buf_append(&out->offsets, p->offsets.data, (size_t)V * w)) ||
+      parq_buf_append(&out->data, p->data.data, (size_t)cut))
+    return PARQ_ENOMEM;
+  int64_t rest = p->n_values - V;
+  if (wide) {
+    int64_t *off = (int64_t *)p->offsets.data;
+    for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - cut;
+  } else {
+    int32_t *off = (int32_t *)p->offsets.data;
+    for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - (int32_t)cut;
+  }
+  p->offsets.len = (size_t)rest * w;
+  if (p->data.len > (size_t)cut) memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
+  p->data.len -= (size_t)cut;
+  return PARQ_OK;
+}
+
 parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, int64_t *got,
                            parq_error *err) {
   pq_leaf_batch_reset(out);
@@ -645,28 +676,8 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     if (parq_buf_append(&out->values, p->values.data, bytes)) return PARQ_ENOMEM;
     if (p->values.len > bytes) memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);
     p->values.len -= bytes;
-  } else if (c->wide) {
-    int64_t *off = (int64_t *)p->offsets.data;
-    int64_t cut = V > 0 ? off[V - 1] : 0;
-    if ((V > 0 && parq_buf_append(&out->offsets, off, (size_t)V * 8)) ||
-        parq_buf_append(&out->data, p->data.data, (size_t)cut))
-      return PARQ_ENOMEM;
-    int64_t rest = p->n_values - V;
-    for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - cut;
-    p->offsets.len = (size_t)rest * 8;
-    if (p->data.len > (size_t)cut) memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
-    p->data.len -= (size_t)cut;
   } else {
-    int32_t *off = (int32_t *)p->offsets.data;
-    int32_t cut = V > 0 ? off[V - 1] : 0;
-    if ((V > 0 && parq_buf_append(&out->offsets, off, (size_t)V * 4)) ||
-        parq_buf_append(&out->data, p->data.data, (size_t)cut))
-      return PARQ_ENOMEM;
-    int64_t rest = p->n_values - V;
-    for (int64_t i = 0; i < rest; i++) off[i] = off[V + i] - cut;
-    p->offsets.len = (size_t)rest * 4;
-    if (p->data.len > (size_t)cut) memmove(p->data.data, p->data.data + cut, p->data.len - (size_t)cut);
-    p->data.len -= (size_t)cut;
+    PARQ_TRY(split_binary(p, out, V, c->wide));
   }
   out->n_levels = L;
   out->n_values = V;
