@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "dataset/dist.h"
-
-int cli_mpi_begin(pq_comm *c);                     /* cmd_sql.c */
-void cli_mpi_end(const pq_comm *c);                /* cmd_sql.c */
-void cli_mpi_fail(const pq_comm *c, const char *what); /* cmd_sql.c */
+#include "cli/mpi_comm.h"
 
 static int repartition_run(const cli_args *a) {
   pq_repartition_options o;

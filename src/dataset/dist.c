@@ -24,6 +24,12 @@ static parq_status local_gather(void *ctx, const void *data, size_t len, parq_bu
   return PARQ_OK;
 }
 
+static parq_status local_allgather(void *ctx, const void *data, size_t len, parq_buf *recv,
+                                   size_t *lens, parq_error *err) {
+  if (lens) lens[0] = len;
+  return local_gather(ctx, data, len, recv, err);
+}
+
 static int local_all_ok(void *ctx, int ok) {
   (void)ctx;
   return ok;
@@ -36,6 +42,7 @@ void pq_comm_local(pq_comm *c) {
   c->alltoallv = local_alltoallv;
   c->gather = local_gather;
   c->all_ok = local_all_ok;
+  c->allgather = local_allgather;
 }
 
 void pq_dist_split_free(int64_t **sel, size_t *n, size_t n_files) {

@@ -25,6 +25,10 @@ typedef struct pq_comm {
   parq_status (*gather)(void *ctx, const void *data, size_t len, parq_buf *recv, parq_error *err);
   /* Logical AND of ok over all ranks. */
   int (*all_ok)(void *ctx, int ok);
+  /* Every rank receives every rank's bytes concatenated in rank order; if
+   * lens is non-NULL it gets size entries: the byte count from each rank. */
+  parq_status (*allgather)(void *ctx, const void *data, size_t len, parq_buf *recv,
+                           size_t *lens, parq_error *err);
 } pq_comm;
 
 /* A one-rank communicator (no MPI). */

@@ -125,7 +125,7 @@ static parq_status f_gather(void *ctx, const void *d, size_t n, parq_buf *recv, 
 static int f_ok(void *ctx, int ok) { (void)ctx; return ok; }
 
 TEST(two_rank_merge) {
-  pq_comm c = {0, 2, NULL, f_alltoallv, f_gather, f_ok};
+  pq_comm c = {.rank = 0, .size = 2, .alltoallv = f_alltoallv, .gather = f_gather, .all_ok = f_ok};
   int pos;
   char *got = run_q("SELECT g, count(*) AS n, count(DISTINCT a) AS d, sum(v) AS s, min(g) AS m "
                     "FROM '%s' GROUP BY g ORDER BY g NULLS FIRST", &c, &pos);
