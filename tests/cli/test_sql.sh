@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_sql.sh — end-to-end tests of `parq sql` and `parq repartition`: output formats
 # (table, jsonl, csv, parquet), JSONL/CSV inputs, directory and glob FROM, exit codes and
-# caret error messages (2 = SQL/usage, 1 = data/IO), --memory-limit spilling, and
+# caret error messages (2 = SQL/usage, 1 = data/IO), --memory-limit spilling, --threads N
+# (same output as one thread for every query shape), and
 # repartition invariants (every row kept, no key split across partitions, by-rows balance,
 # by-files, refusing a non-empty output dir). Exit 77 when the binary is missing.
 set -u
@@ -84,6 +85,46 @@ expect 0 "$(cat "$T/want")" "GROUP BY alias + HAVING + top-k under a tiny limit"
 # without GROUP BY a count(DISTINCT) set cannot be partitioned: still a clean failure
 run sql "SELECT count(DISTINCT s) FROM '$T/many.parquet'" --memory-limit 64K
 if [ $RC = 1 ] && grep -q "memory-limit" "$T/err"; then ok; else bad "memory limit: $RC $(cat "$T/err")"; fi
+
+# --threads N: every query shape prints byte-for-byte what one thread prints, including
+# orders SQL leaves open (GROUP BY / projection / LIMIT without ORDER BY: first-seen and
+# input order), JSONL input (whole files), an input with fewer row groups than threads,
+# and a spilling GROUP BY
+M="'$T/many.parquet'"
+tq=(
+  "SELECT k, count(*) AS c, sum(v) AS sv, avg(v) AS av, min(s) AS mn, max(n) AS hi FROM $M GROUP BY k"
+  "SELECT count(*) AS n FROM $M"
+  "SELECT count(*) AS n, count(DISTINCT s) AS d, sum(v) AS sv, avg(n) AS an, min(s) AS lo, max(v) AS hv FROM $M"
+  "SELECT n % 10 AS m, count(DISTINCT k) AS dk, max(s) AS mx FROM $M GROUP BY m HAVING count(*) > 10 ORDER BY dk DESC"
+  "SELECT s, n FROM $M WHERE n > 500 LIMIT 50"
+  "SELECT k, v FROM $M WHERE n < 3"
+  "SELECT s, n FROM $M ORDER BY n DESC, s LIMIT 25 OFFSET 3"
+  "SELECT k, n FROM $M WHERE v > 99.9 ORDER BY n"
+  "SELECT DISTINCT n % 7 AS r FROM $M"
+  "SELECT k % 1000 AS m, count(*) AS c FROM $M GROUP BY m HAVING count(*) > 230 ORDER BY c DESC, m LIMIT 3"
+  "SELECT g, count(*) AS n, sum(v) AS s FROM '$T/a.jsonl' GROUP BY g"
+  "SELECT m.lang AS lang, sum(v) AS s FROM '$T/d' WHERE id >= 1 GROUP BY m.lang ORDER BY lang NULLS LAST"
+  "SELECT id, g FROM '$T/d' ORDER BY id DESC LIMIT 2"
+)
+for q in "${tq[@]}"; do
+  "$PARQ" sql "$q" -f csv > "$T/t1" 2>&1; r1=$?
+  for n in 2 3; do
+    "$PARQ" sql "$q" -f csv --threads $n > "$T/tn" 2>&1; rn=$?
+    if [ $r1 = 0 ] && [ $rn = 0 ] && [ -s "$T/t1" ] && cmp -s "$T/t1" "$T/tn"; then ok; else
+      bad "--threads $n differs ($r1/$rn): $q"; diff "$T/t1" "$T/tn" | head -5; fi
+  done
+done
+TMPDIR="$sd" "$PARQ" sql "$Q" -f csv --memory-limit 1M --threads 2 > "$T/spill2.csv"; RC=$?
+if [ $RC = 0 ] && cmp -s "$T/mem.csv" "$T/spill2.csv"; then ok; else bad "--threads 2 spilled GROUP BY differs (rc=$RC)"; fi
+[ -z "$(ls -A "$sd")" ] && ok || bad "spill files left behind by --threads: $(ls "$sd")"
+# a data error in one thread fails the query (no hang) with that thread's message
+run sql "SELECT CAST(s AS BIGINT) AS x FROM $M" --threads 3
+if [ $RC = 1 ] && grep -q "could not convert" "$T/err" && [ ! -s "$T/out" ]; then ok; else bad "thread error: $RC $(cat "$T/err")"; fi
+run sql "SELECT count(*) AS n FROM $M" --threads 0
+[ $RC = 2 ] && ok || bad "--threads 0 rc=$RC"
+run sql "SELECT count(*) AS n FROM $M" -f csv --threads 2 --timing
+if [ $RC = 0 ] && [ "$(cat "$T/out")" = $'n\n200000' ] && grep -q "query [0-9.]* s, total" "$T/err"; then ok
+else bad "--timing: $RC $(cat "$T/err")"; fi
 
 # repartition: every row kept, keys never split
 for i in $(seq 0 999); do echo "{\"id\":$i,\"key\":\"k$((i % 37))\"}"; done > "$T/r.jsonl"

@@ -38,7 +38,7 @@ static char *run_q(const char *fmt, const pq_comm *comm, int *pos) {
   }
   pq_comm local;
   pq_comm_local(&local);
-  pq_exec_options o = {0, 0};
+  pq_exec_options o = {.memory_limit = 0};
   pq_result r;
   memset(&err, 0, sizeof err);
   err.pos = -1;

@@ -1040,7 +1040,7 @@ parq_status pq_agg_finish(pq_agg *g, pq_agg_emit emit, void *ctx, pq_query_error
 
 int64_t pq_agg_spills(const pq_agg *g) { return g->nspills; }
 
-parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
+parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, int to_rank0, parq_error *err) {
   if (comm->size <= 1) return PARQ_OK;
   size_t W = (size_t)comm->size;
   parq_buf *send = calloc(W, sizeof *send);
@@ -1051,16 +1051,19 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
     st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
     goto done;
   }
-  if ((st = build_dlists(g, &dlist, &dhead, err)) != PARQ_OK) goto done;
-  for (size_t gid = 0; gid < g->groups.n; gid++) {
+  /* to rank 0: rank 0's own groups come first in rank order anyway, so it keeps its
+   * table (and any spill files) as they are and only merges the other ranks' states */
+  int keep = to_rank0 && comm->rank == 0;
+  if (!keep && (st = build_dlists(g, &dlist, &dhead, err)) != PARQ_OK) goto done;
+  for (size_t gid = 0; gid < g->groups.n && !keep; gid++) {
     const uint8_t *key = g->groups.kp[gid];
-    size_t dest = pq_key_hash(key, g->groups.len[gid]) % W;
+    size_t dest = to_rank0 ? 0 : pq_key_hash(key, g->groups.len[gid]) % W;
     if (serialize_group(g, (uint32_t)gid, dlist, dhead, &send[dest]) != PARQ_OK) {
       st = parq_err_set(err, PARQ_ENOMEM, "out of memory serialising groups");
       goto done;
     }
   }
-  if (g->top) {
+  if (g->top && !keep) {
     /* spilled partial states are exchange records already: route them as they are */
     for (int p = 0; p < SPILL_P && st == PARQ_OK; p++) {
       FILE *f = g->top->f[p];
@@ -1072,7 +1075,7 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
           st = parq_err_set(err, PARQ_EIO, "GROUP BY spill: cannot read back a spill file");
           break;
         }
-        size_t dest = pq_key_hash(tmp.data + 4, kl) % W;
+        size_t dest = to_rank0 ? 0 : pq_key_hash(tmp.data + 4, kl) % W;
         if (put(&send[dest], tmp.data, tmp.len))
           st = parq_err_set(err, PARQ_ENOMEM, "out of memory routing spilled groups");
       }
@@ -1088,7 +1091,7 @@ parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err) {
    * when it does not fit) */
   free_dlists(g, dlist, dhead);
   dlist = dhead = NULL;
-  if ((st = reset_table(g, err)) != PARQ_OK) goto done;
+  if (!keep && (st = reset_table(g, err)) != PARQ_OK) goto done;
   rd r = {recv.data, recv.data + recv.len};
   while (r.p < r.end && st == PARQ_OK) {
     st = merge_record(g, &r, &tmp, err);

@@ -95,7 +95,19 @@ parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowAr
     return pq_qerr(err, PARQ_EUNSUPPORTED, -1, "%s: column '%s' has unsupported type '%s'", file,
                    path, s->format);
   qvec x;
-  if (pq_vec_alloc(&x, t, n, a)) goto oom;
+  /* 64-bit integers and doubles are used in place: the batch outlives the frame and
+   * vectors are never written through (no per-batch zero-fill + copy) */
+  int alias = (at.kind == PQA_INT64 || at.kind == PQA_FLOAT64) && n > 0 && arr->n_buffers > 1 &&
+              arr->buffers[1];
+  if (alias) {
+    memset(&x, 0, sizeof x);
+    x.t = t;
+    x.n = n;
+    if (at.kind == PQA_INT64) x.i = (int64_t *)arr->buffers[1] + arr->offset + off;
+    else x.d = (double *)arr->buffers[1] + arr->offset + off;
+  } else if (pq_vec_alloc(&x, t, n, a)) {
+    goto oom;
+  }
   /* validity */
   if (arr->null_count != 0 && arr->n_buffers > 0 && arr->buffers[0]) {
     if (!nul && !(nul = parq_arena_calloc(a, (size_t)(n ? n : 1), 1))) goto oom;
@@ -131,7 +143,7 @@ parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowAr
     case PQA_UINT64: INTS(uint64_t)
     case PQA_DATE32: INTS(int32_t)
 #undef INTS
-    case PQA_INT64: memcpy(x.i, (const int64_t *)data + o, (size_t)n * 8); break;
+    case PQA_INT64: if (!alias) memcpy(x.i, (const int64_t *)data + o, (size_t)n * 8); break;
     case PQA_DATE64: {
       const int64_t *d = (const int64_t *)data + o;
       for (int64_t r = 0; r < n; r++) x.i[r] = d[r] / 86400000 - (d[r] % 86400000 < 0);
@@ -147,7 +159,7 @@ parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowAr
       for (int64_t r = 0; r < n; r++) x.d[r] = d[r];
       break;
     }
-    case PQA_FLOAT64: memcpy(x.d, (const double *)data + o, (size_t)n * 8); break;
+    case PQA_FLOAT64: if (!alias) memcpy(x.d, (const double *)data + o, (size_t)n * 8); break;
     case PQA_DECIMAL: {
       int w = at.width / 8;
       for (int64_t r = 0; r < n; r++)
@@ -493,6 +505,35 @@ static parq_status emit_groups(void *ctx, qframe *f, parq_arena *a, pq_query_err
   return f->n ? project(R, f, a, err) : PARQ_OK;
 }
 
+/* The in-order split (threads): scan units in input order — each Parquet row
+ * group, each text file — cut into `size` contiguous blocks of near-equal count;
+ * rank `rank` takes block `rank`. Same output shape as pq_dist_split; a text file
+ * is this rank's when (*n_out)[f] == 1. */
+static parq_status split_in_order(const pq_input_list *in, const int64_t *counts, int rank,
+                                  int size, int64_t ***out, size_t **n_out, pq_query_error *err) {
+  size_t nf = in->n;
+  int64_t total = 0;
+  for (size_t f = 0; f < nf; f++)
+    total += in->v[f].fmt == PQ_FMT_PARQUET ? (counts[f] > 0 ? counts[f] : 0) : 1;
+  int64_t lo = total * rank / size, hi = total * (rank + 1) / size, u = 0;
+  int64_t **sel = calloc(nf ? nf : 1, sizeof *sel);
+  size_t *ns = calloc(nf ? nf : 1, sizeof *ns);
+  if (!sel || !ns) goto oom;
+  for (size_t f = 0; f < nf; f++) {
+    int64_t c = in->v[f].fmt == PQ_FMT_PARQUET ? (counts[f] > 0 ? counts[f] : 0) : 1;
+    sel[f] = malloc((size_t)(c ? c : 1) * sizeof **sel);
+    if (!sel[f]) goto oom;
+    for (int64_t k = 0; k < c; k++, u++)
+      if (u >= lo && u < hi) sel[f][ns[f]++] = k;
+  }
+  *out = sel;
+  *n_out = ns;
+  return PARQ_OK;
+oom:
+  pq_dist_split_free(sel, ns, nf);
+  return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory splitting row groups");
+}
+
 parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *comm,
                          pq_result *out, pq_query_error *err) {
   memset(out, 0, sizeof *out);
@@ -551,14 +592,19 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
     counts[f] = parq_reader_num_row_groups(r);
     parq_reader_close(r);
   }
-  if ((st = pq_dist_split(counts, inputs.n, comm->rank, comm->size, &sel, &nsel, &err->e)))
-    goto done;
+  if (o->in_order) st = split_in_order(&inputs, counts, comm->rank, comm->size, &sel, &nsel, err);
+  else st = pq_dist_split(counts, inputs.n, comm->rank, comm->size, &sel, &nsel, &err->e);
+  if (st != PARQ_OK) goto done;
   for (size_t f = 0; f < inputs.n && !R.done; f++) {
-    if (inputs.v[f].fmt != PQ_FMT_PARQUET && (int)(f % (size_t)comm->size) != comm->rank) continue;
+    if (inputs.v[f].fmt != PQ_FMT_PARQUET &&
+        (o->in_order ? nsel[f] == 0 : (int)(f % (size_t)comm->size) != comm->rank))
+      continue;
     if ((st = scan_file(&R, &inputs.v[f], sel[f], nsel[f], err)) != PARQ_OK) goto done;
   }
   if (q->aggregate) {
-    if ((st = pq_agg_exchange(R.agg, comm, &err->e)) != PARQ_OK) goto done;
+    /* in order: states meet on rank 0 in rank order (= input order), so groups come
+     * out first-seen as in one rank, and ORDER BY ties break the same way */
+    if ((st = pq_agg_exchange(R.agg, comm, o->in_order, &err->e)) != PARQ_OK) goto done;
     if ((st = pq_agg_finish(R.agg, emit_groups, &R, err)) != PARQ_OK) goto done;
   }
   if (comm->size > 1) {

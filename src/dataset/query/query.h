@@ -149,12 +149,22 @@ typedef struct pq_exec_options {
   int64_t memory_limit;  /* group-by state limit in bytes (0 = none); beyond it the
                           * state is partitioned to spill files */
   int64_t batch_rows;    /* 0 = 65536 */
+  int threads;           /* pq_query_run_threads: in-process ranks (<= 1: one) */
+  int in_order;          /* set by the thread runner: contiguous row-group blocks per
+                          * rank and aggregate states merged on rank 0 in rank order,
+                          * so output equals a one-rank run row for row */
 } pq_exec_options;
 
 /* Plan and run the query. The result (only meaningful on rank 0 when
  * comm->size > 1) holds the visible output columns after ORDER BY / LIMIT. */
 parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *comm,
                          pq_result *out, pq_query_error *err);
+
+/* Run with o->threads threads as in-process ranks of the distributed
+ * executor (threads.c); <= 1 is pq_query_run on a one-rank comm. Output is
+ * identical to one thread. */
+parq_status pq_query_run_threads(pq_query *q, const pq_exec_options *o, pq_result *out,
+                                 pq_query_error *err);
 
 /* A text description of the logical plan (for --explain). */
 parq_status pq_query_explain(const pq_query *q, parq_buf *out);
@@ -217,8 +227,10 @@ parq_status pq_agg_new(const pq_query *q, int64_t memory_limit, pq_agg **out, pa
 void pq_agg_free(pq_agg *g);
 /* Add a filtered scan batch. */
 parq_status pq_agg_add(pq_agg *g, const qframe *f, parq_arena *a, pq_query_error *err);
-/* Distributed merge: exchange group states by key hash, merge locally. */
-parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, parq_error *err);
+/* Distributed merge: exchange group states by key hash, merge locally. to_rank0:
+ * every state goes to rank 0 instead, merged in rank order (first-seen group
+ * order of a one-rank run when ranks hold consecutive input blocks). */
+parq_status pq_agg_exchange(pq_agg *g, const pq_comm *comm, int to_rank0, parq_error *err);
 /* Groups as a frame: keys then aggregate values (storage in a). */
 parq_status pq_agg_frame(pq_agg *g, parq_arena *a, qframe *out, parq_error *err);
 /* Hand every group to emit as frames (keys then aggregate values): one frame when
