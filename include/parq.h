@@ -188,6 +188,14 @@ typedef struct parq_read_options {
    * that could not fit int32 offsets); > 0: all of them; < 0: none. Decided
    * at open, so parq_reader_schema and every batch agree. */
   int large_strings;
+  /* Non-zero: string / binary columns as Arrow string views "vu" / binary
+   * views "vz" (16-byte views pointing into the decompressed pages, which
+   * the arrays keep alive) instead of "u" / "z": the value bytes are never
+   * copied, so text scans run at decompression speed. Overrides
+   * large_strings (views have no 2 GiB limit). Off by default because not
+   * every Arrow consumer accepts views (DuckDB >= 1.1, Polars and pyarrow
+   * >= 16 do). */
+  int string_views;
 } parq_read_options;
 
 /* Fill *opt with defaults (all columns, all row groups, 65536-row batches). */
@@ -345,13 +353,18 @@ typedef struct parq_stream_options {
   int prefetch;               /* row groups decoded ahead on a thread (default 1; 0 = synchronous) */
   int64_t memory_limit;       /* bytes per decoded row group (0 = none) */
   const char *resume_state;   /* JSON from parq_stream_state, or NULL */
+  /* Strings as Arrow views "vu"/"vz" pointing into the decompressed pages
+   * (see parq_read_options.string_views): no value bytes are copied. */
+  int string_views;
 } parq_stream_options;
 
 PARQ_API void parq_stream_options_init(parq_stream_options *opt);
 PARQ_API parq_status parq_stream_open(const parq_stream_options *opt, parq_stream **out,
                                       parq_error *err);
 /* Next batch ("+s" struct array following parq_stream_schema); PARQ_DONE at
- * the end of the last epoch. */
+ * the end of the last epoch. A batch inside one row group is a zero-copy
+ * slice of it (mind ArrowArray.offset); the row group's memory is freed
+ * when its last batch is released. */
 PARQ_API parq_status parq_stream_next(parq_stream *s, struct ArrowArray *out, parq_error *err);
 PARQ_API parq_status parq_stream_schema(parq_stream *s, struct ArrowSchema *out, parq_error *err);
 /* Resume state as JSON: the position after the last batch returned.

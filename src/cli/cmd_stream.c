@@ -123,6 +123,7 @@ static int stream_run(const cli_args *a) {
   o.columns = cols;
   o.n_columns = n_cols;
   o.batch_rows = batch_rows;
+  o.string_views = 1; /* every output format below reads views; no value bytes are copied */
   o.epochs = (int)epochs;
   o.seed = (uint64_t)seed;
   o.shuffle_row_groups = cli_flag(a, "shuffle");

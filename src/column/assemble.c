@@ -146,6 +146,28 @@ static parq_status build_primitive(const ctx *c, const pq_node *n, int R, int D,
     return pq_arrow_array_make(out, len, len, 0, NULL, 0, NULL) ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory") : PARQ_OK;
   }
   int64_t nv = b->n_values;
+  if (t.kind == PQA_UTF8_VIEW || t.kind == PQA_BINARY_VIEW) {
+    if (!b->views) {
+      free(valid);
+      return parq_err_set(c->err, PARQ_EINTERNAL, "column '%s': Arrow '%s' without decoded views", leaf->path,
+                          n->arrow_format);
+    }
+    /* Dense views spread over the slots; null slots get an empty view. */
+    uint8_t *views;
+    if (!valid && len == nv && b->values.len) {
+      views = parq_buf_detach(&b->values);
+    } else {
+      views = calloc((size_t)(len > 0 ? len : 1), 16);
+      if (!views) goto oom;
+      for (int64_t i = 0, k = 0; i < len && k < nv; i++)
+        if (!valid || pq_bit_get(valid, i)) memcpy(views + 16 * i, b->values.data + 16 * k++, 16);
+    }
+    int nb = (int)(b->blobs.len / sizeof(pq_blob *));
+    pq_blob **blobs = (pq_blob **)parq_buf_detach(&b->blobs); /* the references move along */
+    return pq_arrow_array_make_views(out, len, nulls, valid, views, blobs, nb)
+               ? parq_err_set(c->err, PARQ_ENOMEM, "out of memory")
+               : PARQ_OK;
+  }
   bool large = t.kind == PQA_LARGE_UTF8 || t.kind == PQA_LARGE_BINARY;
   if (large || t.kind == PQA_UTF8 || t.kind == PQA_BINARY) {
     if (large != b->wide) {

@@ -27,7 +27,16 @@ int pq_leaf_value_width(const pq_leaf *leaf) {
   }
 }
 
+static void drop_blobs(pq_leaf_batch *b) {
+  pq_blob **v = (pq_blob **)b->blobs.data;
+  size_t n = b->blobs.len / sizeof *v;
+  for (size_t i = 0; i < n; i++) pq_blob_unref(v[i]);
+  b->blobs.len = 0;
+}
+
 void pq_leaf_batch_free(pq_leaf_batch *b) {
+  drop_blobs(b);
+  parq_buf_free(&b->blobs);
   parq_buf_free(&b->def);
   parq_buf_free(&b->rep);
   parq_buf_free(&b->values);
@@ -37,6 +46,7 @@ void pq_leaf_batch_free(pq_leaf_batch *b) {
 }
 
 void pq_leaf_batch_reset(pq_leaf_batch *b) {
+  drop_blobs(b);
   b->def.len = b->rep.len = b->values.len = b->offsets.len = b->data.len = 0;
   b->n_levels = b->n_values = b->n_records = 0;
 }
@@ -66,7 +76,15 @@ void pq_cursor_set_wide(pq_column_cursor *c, bool wide) {
   c->pending.wide = c->wide;
 }
 
+void pq_cursor_set_views(pq_column_cursor *c, bool views) {
+  c->views = views && c->leaf->type == PQ_BYTE_ARRAY;
+  c->pending.views = c->views;
+}
+
 void pq_cursor_free(pq_column_cursor *c) {
+  pq_blob_unref(c->dict_blob);
+  pq_blob_unref(c->page_blob);
+  c->dict_blob = c->page_blob = NULL;
   parq_buf_free(&c->dict_values);
   parq_buf_free(&c->dict_offsets);
   parq_buf_free(&c->dict_data);
@@ -83,6 +101,140 @@ static parq_status append_offsets_base(parq_buf *offsets, size_t n, int32_t **ou
   *out = (int32_t *)(offsets->data + offsets->len);
   offsets->len += n * 4;
   return PARQ_OK;
+}
+
+/* ---- string views (Arrow "vu"/"vz") ----
+ * A view is 16 bytes: int32 length, then either the value inline (length <=
+ * 12) or its first 4 bytes, the int32 index of the buffer holding it and the
+ * int32 offset there. Views point into the decompressed pages (blobs), so
+ * the value bytes are never copied. */
+static inline void make_view(uint8_t *v, const uint8_t *s, uint32_t len, int32_t bi, uint32_t off) {
+  memset(v, 0, 16);
+  memcpy(v, &len, 4);
+  if (len <= 12) {
+    if (len) memcpy(v + 4, s, len);
+  } else {
+    memcpy(v + 4, s, 4);
+    memcpy(v + 8, &bi, 4);
+    memcpy(v + 12, &off, 4);
+  }
+}
+
+/* Position of blob in b's buffer list, adding it (with a reference) unless
+ * it is already the last one. */
+static parq_status batch_blob_index(pq_leaf_batch *b, pq_blob *blob, int32_t *idx) {
+  size_t n = b->blobs.len / sizeof(pq_blob *);
+  if (n && ((pq_blob **)b->blobs.data)[n - 1] == blob) {
+    *idx = (int32_t)(n - 1);
+    return PARQ_OK;
+  }
+  if (n >= INT32_MAX || parq_buf_append(&b->blobs, &blob, sizeof blob)) return PARQ_ENOMEM;
+  pq_blob_ref(blob);
+  *idx = (int32_t)n;
+  return PARQ_OK;
+}
+
+/* n PLAIN byte arrays at p (inside blob) as views with buffer index bi. */
+static parq_status plain_views(const pq_blob *blob, const uint8_t *p, size_t len, int64_t n,
+                               int32_t bi, parq_buf *out, parq_error *err) {
+  if ((size_t)n > len / 4)
+    return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: %lld values need at least %lld bytes, only %zu present",
+                        (long long)n, (long long)n * 4, len);
+  if (parq_buf_reserve(out, (size_t)n * 16)) return PARQ_ENOMEM;
+  uint8_t *v = out->data + out->len;
+  size_t pos = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (len - pos < 4)
+      return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: value %lld: length prefix past the end of the page", (long long)i);
+    uint32_t l;
+    memcpy(&l, p + pos, 4);
+    pos += 4;
+    if (l > len - pos)
+      return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: value %lld of %u bytes exceeds the page (%zu bytes left)",
+                          (long long)i, l, len - pos);
+    make_view(v + 16 * i, p + pos, l, bi, (uint32_t)(p + pos - blob->data));
+    pos += l;
+  }
+  out->len += (size_t)n * 16;
+  return PARQ_OK;
+}
+
+/* DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY values into *tmp (bytes) and
+ * *off (int32 end offsets, the cursor's scratch). */
+static parq_status delta_to_scratch(pq_column_cursor *c, int32_t encoding, const uint8_t *p, size_t len,
+                                    int64_t n, parq_buf *tmp, int32_t **off, parq_error *err) {
+  parq_buf_clear(&c->tmp_off);
+  if (parq_buf_reserve(&c->tmp_off, (size_t)n * 4)) return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
+  *off = (int32_t *)c->tmp_off.data;
+  return encoding == PARQ_ENC_DELTA_BYTE_ARRAY ? pq_delta_byte_array_decode(p, len, (size_t)n, tmp, *off, NULL, err)
+                                               : pq_delta_length_decode(p, len, (size_t)n, tmp, *off, NULL, err);
+}
+
+/* Byte arrays of a page as views (PLAIN and dictionary pages point into
+ * their page; the DELTA encodings, which store values split up, are
+ * materialised once into a blob of their own). */
+static parq_status decode_views(pq_column_cursor *c, int32_t encoding, const uint8_t *p, size_t len,
+                                int64_t n, pq_leaf_batch *b, parq_error *err) {
+  int32_t bi;
+  switch (encoding) {
+    case PARQ_ENC_PLAIN:
+      if (!c->page_blob) return parq_err_set(err, PARQ_EINTERNAL, "%s: view page without a buffer", c->ctx);
+      if (batch_blob_index(b, c->page_blob, &bi)) return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
+      return plain_views(c->page_blob, p, len, n, bi, &b->values, err);
+    case PARQ_ENC_PLAIN_DICTIONARY:
+    case PARQ_ENC_RLE_DICTIONARY: {
+      if (!c->has_dict || !c->dict_blob) return parq_err_set(err, PARQ_ECORRUPT, "dictionary-encoded page without a dictionary page");
+      if (len < 1) return parq_err_set(err, PARQ_ECORRUPT, "dictionary-encoded page is empty");
+      int bw = p[0];
+      if (bw > 32) return parq_err_set(err, PARQ_ECORRUPT, "dictionary index bit width %d > 32", bw);
+      parq_buf_clear(&c->idx);
+      if (parq_buf_reserve(&c->idx, (size_t)n * 4) || parq_buf_reserve(&b->values, (size_t)n * 16) ||
+          batch_blob_index(b, c->dict_blob, &bi))
+        return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
+      const uint32_t *idx = (const uint32_t *)c->idx.data;
+      PARQ_TRY(pq_rle_decode_u32(p + 1, len - 1, bw, (uint32_t *)c->idx.data, (size_t)n, NULL, err));
+      const uint8_t *dv = c->dict_values.data;
+      uint8_t *v = b->values.data + b->values.len;
+      for (int64_t i = 0; i < n; i++) {
+        if (idx[i] >= (uint64_t)c->dict_n)
+          return parq_err_set(err, PARQ_ECORRUPT, "dictionary index %u out of range (dictionary has %lld entries)",
+                              idx[i], (long long)c->dict_n);
+        memcpy(v + 16 * i, dv + 16 * (size_t)idx[i], 16);
+        uint32_t l;
+        memcpy(&l, v + 16 * i, 4);
+        if (l > 12) memcpy(v + 16 * i + 8, &bi, 4);
+      }
+      b->values.len += (size_t)n * 16;
+      return PARQ_OK;
+    }
+    case PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+    case PARQ_ENC_DELTA_BYTE_ARRAY: {
+      parq_buf tmp = PARQ_BUF_INIT;
+      int32_t *off = NULL;
+      parq_status st = delta_to_scratch(c, encoding, p, len, n, &tmp, &off, err);
+      pq_blob *blob = NULL;
+      if (!st) {
+        blob = pq_blob_new(tmp.len);
+        if (!blob || parq_buf_reserve(&b->values, (size_t)n * 16) || batch_blob_index(b, blob, &bi))
+          st = parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
+      }
+      if (!st) {
+        if (tmp.len) memcpy(blob->data, tmp.data, tmp.len);
+        blob->len = tmp.len;
+        uint8_t *v = b->values.data + b->values.len;
+        int32_t prev = 0;
+        for (int64_t i = 0; i < n; i++) {
+          make_view(v + 16 * i, blob->data + prev, (uint32_t)(off[i] - prev), bi, (uint32_t)prev);
+          prev = off[i];
+        }
+        b->values.len += (size_t)n * 16;
+      }
+      pq_blob_unref(blob);
+      parq_buf_free(&tmp);
+      return st;
+    }
+  }
+  return parq_err_set(err, PARQ_ECORRUPT, "encoding %d is not valid for a BYTE_ARRAY column", encoding);
 }
 
 /* Decode n PLAIN values (dictionary page bodies and data pages alike). */
@@ -224,6 +376,7 @@ static parq_status decode_values(pq_column_cursor *c, int32_t encoding, const ui
   if (n == 0) return PARQ_OK;
   const pq_leaf *leaf = c->leaf;
   int type = leaf->type;
+  if (c->views) return decode_views(c, encoding, p, len, n, b, err);
   if (c->wide && (encoding == PARQ_ENC_PLAIN || encoding == PARQ_ENC_DELTA_BYTE_ARRAY ||
                   encoding == PARQ_ENC_DELTA_LENGTH_BYTE_ARRAY))
     return decode_binary_wide(c, encoding, p, len, n, b, err);
@@ -285,12 +438,8 @@ static parq_status decode_values(pq_column_cursor *c, int32_t encoding, const ui
       }
       /* FLBA via a scratch binary buffer */
       parq_buf tmp = PARQ_BUF_INIT;
-      parq_buf_clear(&c->tmp_off);
-      if (parq_buf_reserve(&c->tmp_off, (size_t)n * 4)) return PARQ_ENOMEM;
-      int32_t *off = (int32_t *)c->tmp_off.data;
-      parq_status st = encoding == PARQ_ENC_DELTA_BYTE_ARRAY
-                           ? pq_delta_byte_array_decode(p, len, (size_t)n, &tmp, off, NULL, err)
-                           : pq_delta_length_decode(p, len, (size_t)n, &tmp, off, NULL, err);
+      int32_t *off = NULL;
+      parq_status st = delta_to_scratch(c, encoding, p, len, n, &tmp, &off, err);
       if (!st) st = flba_from_binary(c, &tmp, off, n, 0, &b->values, err);
       parq_buf_free(&tmp);
       return st;
@@ -351,6 +500,12 @@ static parq_status load_dictionary(pq_column_cursor *c, const uint8_t *p, size_t
   parq_buf_clear(&c->dict_values);
   parq_buf_clear(&c->dict_offsets);
   parq_buf_clear(&c->dict_data);
+  if (c->views) { /* views into the page (the caller's dict_blob), buffer index set per use */
+    PARQ_TRY(plain_views(c->dict_blob, p, len, n, 0, &c->dict_values, err));
+    c->dict_n = n;
+    c->has_dict = true;
+    return PARQ_OK;
+  }
   if (c->leaf->type == PQ_BYTE_ARRAY) {
     int32_t zero = 0;
     if (parq_buf_append(&c->dict_offsets, &zero, 4)) return PARQ_ENOMEM;
@@ -359,6 +514,21 @@ static parq_status load_dictionary(pq_column_cursor *c, const uint8_t *p, size_t
   c->dict_n = n;
   c->has_dict = true;
   return PARQ_OK;
+}
+
+/* Where a data page body (n bytes) is decompressed: the reusable scratch,
+ * or with views a fresh blob (c->page_blob) that the views will share. */
+static uint8_t *page_target(pq_column_cursor *c, size_t n) {
+  if (c->views) {
+    pq_blob_unref(c->page_blob);
+    c->page_blob = pq_blob_new(n + 1);
+    if (!c->page_blob) return NULL;
+    c->page_blob->len = n;
+    return c->page_blob->data;
+  }
+  parq_buf_clear(&c->page);
+  if (parq_buf_reserve(&c->page, n + 1)) return NULL;
+  return c->page.data;
 }
 
 /* Read and decode the next page (appending to pending). Returns PARQ_DONE at end of chunk. */
@@ -409,12 +579,19 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
     if (h.type == PQ_PAGE_DICTIONARY) {
       if (!h.has_dictionary_page_header) st = parq_err_set(err, PARQ_ECORRUPT, "dictionary page without its header");
       if (!st && c->started) st = parq_err_set(err, PARQ_ECORRUPT, "dictionary page after data pages");
-      if (!st) {
+      uint8_t *dst = NULL;
+      if (!st && c->views) { /* the dictionary page stays alive: views point into it */
+        pq_blob_unref(c->dict_blob);
+        c->dict_blob = pq_blob_new((size_t)h.uncompressed_page_size + 1);
+        if (!c->dict_blob) st = PARQ_ENOMEM;
+        else dst = c->dict_blob->data, c->dict_blob->len = (size_t)h.uncompressed_page_size;
+      } else if (!st) {
         parq_buf_clear(&c->page);
         if (parq_buf_reserve(&c->page, (size_t)h.uncompressed_page_size + 1)) st = PARQ_ENOMEM;
+        dst = c->page.data;
       }
-      if (!st) st = pq_decompress(c->codec, c->meta->codec, body, clen, c->page.data, (size_t)h.uncompressed_page_size, err);
-      if (!st) st = load_dictionary(c, c->page.data, (size_t)h.uncompressed_page_size, h.dictionary_page_header.num_values, err);
+      if (!st) st = pq_decompress(c->codec, c->meta->codec, body, clen, dst, (size_t)h.uncompressed_page_size, err);
+      if (!st) st = load_dictionary(c, dst, (size_t)h.uncompressed_page_size, h.dictionary_page_header.num_values, err);
       parq_arena_free(&arena);
       if (st) {
         parq_err_prefix(err, "dictionary page at offset %lld", (long long)page_off);
@@ -447,10 +624,10 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
         parq_arena_free(&arena);
         return parq_err_set(err, PARQ_ECORRUPT, "data page at offset %lld: invalid num_values %lld", (long long)page_off, (long long)n);
       }
-      parq_buf_clear(&c->page);
-      if (parq_buf_reserve(&c->page, (size_t)h.uncompressed_page_size + 1)) st = PARQ_ENOMEM;
-      if (!st) st = pq_decompress(c->codec, c->meta->codec, body, clen, c->page.data, (size_t)h.uncompressed_page_size, err);
-      const uint8_t *p = c->page.data;
+      uint8_t *dst = page_target(c, (size_t)h.uncompressed_page_size);
+      if (!dst) st = PARQ_ENOMEM;
+      if (!st) st = pq_decompress(c->codec, c->meta->codec, body, clen, dst, (size_t)h.uncompressed_page_size, err);
+      const uint8_t *p = dst;
       size_t len = (size_t)h.uncompressed_page_size;
       if (!st && have_levels) {
         if ((parq_buf_reserve(&b->def, ((size_t)n) * 2) || parq_buf_reserve(&b->rep, ((size_t)n) * 2))) st = PARQ_ENOMEM;
@@ -495,11 +672,17 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       if (!st && vulen < 0) st = parq_err_set(err, PARQ_ECORRUPT, "data page v2: level lengths exceed the uncompressed size");
       if (!st) {
         if (d->is_compressed && c->meta->codec != PARQ_CODEC_UNCOMPRESSED && vclen > 0) {
-          parq_buf_clear(&c->page);
-          if (parq_buf_reserve(&c->page, (size_t)vulen + 1)) st = PARQ_ENOMEM;
-          if (!st) st = pq_decompress(c->codec, c->meta->codec, vsrc, vclen, c->page.data, (size_t)vulen, err);
-          vals = c->page.data;
+          uint8_t *dst = page_target(c, (size_t)vulen);
+          if (!dst) st = PARQ_ENOMEM;
+          if (!st) st = pq_decompress(c->codec, c->meta->codec, vsrc, vclen, dst, (size_t)vulen, err);
+          vals = dst;
           vlen = (size_t)vulen;
+        } else if (c->views) { /* the chunk buffer is not shared: copy into a page of its own */
+          uint8_t *dst = page_target(c, vclen);
+          if (!dst) st = PARQ_ENOMEM;
+          else if (vclen) memcpy(dst, vsrc, vclen);
+          vals = dst;
+          vlen = vclen;
         } else {
           vals = vsrc;
           vlen = vclen;
@@ -542,6 +725,8 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       (void)lvl_base;
     }
     parq_arena_free(&arena);
+    pq_blob_unref(c->page_blob); /* pending holds its own reference if it uses the page */
+    c->page_blob = NULL;
     if (st) {
       parq_err_prefix(err, "data page at offset %lld", (long long)page_off);
       return st;
@@ -577,6 +762,8 @@ static int64_t record_start(const pq_column_cursor *c, int64_t n) {
 }
 
 static void release_scratch(pq_column_cursor *c) {
+  pq_blob_unref(c->dict_blob);
+  c->dict_blob = NULL;
   parq_buf_free(&c->dict_values);
   parq_buf_free(&c->dict_offsets);
   parq_buf_free(&c->dict_data);
@@ -618,10 +805,51 @@ static parq_status split_binary(pq_leaf_batch *p, pq_leaf_batch *out, int64_t V,
   return PARQ_OK;
 }
 
+/* Move the first V views of pending p to out. out shares every blob of p;
+ * p then drops the blobs its remaining views no longer use and renumbers. */
+static parq_status split_views(pq_leaf_batch *p, pq_leaf_batch *out, int64_t V) {
+  size_t bytes = (size_t)V * 16;
+  pq_blob **pb = (pq_blob **)p->blobs.data;
+  size_t nb = p->blobs.len / sizeof *pb;
+  if (parq_buf_append(&out->values, p->values.data, bytes) ||
+      parq_buf_append(&out->blobs, pb, nb * sizeof *pb))
+    return PARQ_ENOMEM;
+  for (size_t i = 0; i < nb; i++) pq_blob_ref(pb[i]);
+  if (p->values.len > bytes) memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);
+  p->values.len -= bytes;
+  int64_t rest = (int64_t)(p->values.len / 16);
+  uint8_t *v = p->values.data;
+  int32_t lo = (int32_t)nb;
+  for (int64_t i = 0; i < rest; i++) {
+    uint32_t l;
+    int32_t bi;
+    memcpy(&l, v + 16 * i, 4);
+    if (l <= 12) continue;
+    memcpy(&bi, v + 16 * i + 8, 4);
+    if (bi < lo) lo = bi;
+  }
+  if (lo > 0) {
+    for (int32_t i = 0; i < lo; i++) pq_blob_unref(pb[i]);
+    memmove(pb, pb + lo, (nb - (size_t)lo) * sizeof *pb);
+    p->blobs.len -= (size_t)lo * sizeof *pb;
+    for (int64_t i = 0; i < rest; i++) {
+      uint32_t l;
+      int32_t bi;
+      memcpy(&l, v + 16 * i, 4);
+      if (l <= 12) continue;
+      memcpy(&bi, v + 16 * i + 8, 4);
+      bi -= lo;
+      memcpy(v + 16 * i + 8, &bi, 4);
+    }
+  }
+  return PARQ_OK;
+}
+
 parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, int64_t *got,
                            parq_error *err) {
   pq_leaf_batch_reset(out);
   out->wide = c->wide;
+  out->views = c->views;
   *got = 0;
   /* Decode pages until pending holds n complete records or the chunk ends. */
   int64_t have = pending_records(c, c->finished);
@@ -651,6 +879,7 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
     *p = tmp;
     pq_leaf_batch_reset(p);
     p->wide = c->wide;
+    p->views = c->views;
     c->pending_starts = 0;
     out->n_records = take;
     c->rows_done += take;
@@ -671,7 +900,9 @@ parq_status pq_cursor_take(pq_column_cursor *c, int64_t n, pq_leaf_batch *out, i
       p->rep.len -= (size_t)L * 2;
     }
   }
-  if (c->width) {
+  if (c->views) {
+    if (split_views(p, out, V)) return PARQ_ENOMEM;
+  } else if (c->width) {
     size_t bytes = (size_t)V * (size_t)c->width;
     if (parq_buf_append(&out->values, p->values.data, bytes)) return PARQ_ENOMEM;
     if (p->values.len > bytes) memmove(p->values.data, p->values.data + bytes, p->values.len - bytes);

@@ -18,6 +18,7 @@
 #include "codec/codec.h"
 #include "file/schema.h"
 #include "format/metadata.h"
+#include "util/blob.h"
 #include "util/buf.h"
 
 /* Dense decoded data of one leaf for some number of whole records. */
@@ -30,6 +31,11 @@ typedef struct pq_leaf_batch {
   int64_t n_values;      /* non-null (dense) values */
   int64_t n_records;
   bool wide;             /* offsets are int64 */
+  /* views: byte arrays are 16-byte Arrow views in `values` (offsets and data
+   * unused) pointing into the pq_blob* listed in `blobs` (one reference
+   * each; a view's buffer index is its blob's position in that list). */
+  bool views;
+  parq_buf blobs;
 } pq_leaf_batch;
 
 void pq_leaf_batch_free(pq_leaf_batch *b);
@@ -54,6 +60,8 @@ typedef struct pq_column_cursor {
   bool has_dict;
   int64_t dict_n;
   parq_buf dict_values, dict_offsets, dict_data;
+  pq_blob *dict_blob;    /* views: the decompressed dictionary page */
+  pq_blob *page_blob;    /* views: the page being decoded (one reference) */
 
   /* scratch */
   parq_buf page;         /* decompressed page body */
@@ -67,6 +75,7 @@ typedef struct pq_column_cursor {
   int64_t pending_starts;   /* positions with rep level 0 in pending (record starts) */
   int width;             /* fixed value width in bytes (0 = byte array) */
   bool wide;             /* byte arrays: int64 offsets (set with pq_cursor_set_wide) */
+  bool views;            /* byte arrays: Arrow views (set with pq_cursor_set_views) */
 } pq_column_cursor;
 
 /* Initialise over a chunk (which must outlive the cursor). */
@@ -78,6 +87,9 @@ void pq_cursor_free(pq_column_cursor *c);
 /* Use int64 byte-array offsets (no 2 GiB limit per batch). Call before the
  * first take or skip; ignored for non-BYTE_ARRAY leaves. */
 void pq_cursor_set_wide(pq_column_cursor *c, bool wide);
+/* Decode byte arrays as Arrow string views into the decompressed pages
+ * (zero-copy; see pq_leaf_batch.views). Same rules as pq_cursor_set_wide. */
+void pq_cursor_set_views(pq_column_cursor *c, bool views);
 
 /* Move exactly n records (fewer only if the chunk ends) into *out (which is
  * reset first). *got receives the number of records. */

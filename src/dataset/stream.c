@@ -66,6 +66,7 @@ struct parq_stream {
   /* options */
   int rank, world, epochs, shuffle, prefetch;
   int64_t batch_rows, memory_limit;
+  int string_views;
   uint64_t seed;
   char **columns;
   size_t n_columns;
@@ -274,6 +275,7 @@ static parq_status open_reader(const parq_stream *s, size_t f, parq_reader **out
   ro.columns = (const char *const *)s->columns;
   ro.n_columns = s->n_columns;
   if (s->memory_limit > 0) ro.max_memory = s->memory_limit;
+  ro.string_views = s->string_views;
   return parq_reader_open(s->files[f].path, &ro, out, err);
 }
 
@@ -329,6 +331,11 @@ static parq_status decode_rg(const parq_stream *s, producer *p, int64_t g, struc
                           "%s: row group %lld decodes to %lld bytes, more than the memory limit of %lld bytes",
                           fi->path, (long long)local, (long long)bytes, (long long)s->memory_limit);
     }
+  }
+  /* Batches inside this row group become zero-copy slices of it. */
+  if (pq_arrow_make_shared(out, 1) != PARQ_OK) {
+    pq_arrow_array_release(out);
+    return parq_err_set(err, PARQ_ENOMEM, "out of memory");
   }
   return PARQ_OK;
 }
@@ -535,6 +542,7 @@ static parq_status copy_options(parq_stream *s, const parq_stream_options *o, pa
   s->prefetch = o->prefetch;
   if (o->memory_limit < 0) return parq_err_set(err, PARQ_EINVAL, "memory limit %lld is negative", (long long)o->memory_limit);
   s->memory_limit = o->memory_limit;
+  s->string_views = o->string_views != 0;
   if (o->columns && o->n_columns) {
     s->columns = calloc(o->n_columns, sizeof *s->columns);
     if (!s->columns) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
@@ -799,6 +807,9 @@ parq_status pq_stream_next_n(parq_stream *s, int64_t max_rows, struct ArrowArray
       if (sl[i].a != &s->cur.arr) sl[i].a = &h.v[hi++].arr;
     if (nsl == 1 && h.n == 1 && sl[0].start == 0 && sl[0].len == h.v[0].arr.length) {
       pq_arrow_array_move(&h.v[0].arr, out); /* a whole row group: no copy */
+    } else if (nsl == 1) { /* inside one row group: a slice sharing its buffers */
+      if (pq_arrow_subslice(sl[0].a, sl[0].start, sl[0].len, out) != PARQ_OK)
+        st = parq_err_set(err, PARQ_ENOMEM, "out of memory slicing a batch");
     } else {
       st = pq_arrow_concat(&s->schema, sl, nsl, out, err);
     }

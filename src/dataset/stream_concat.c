@@ -176,6 +176,58 @@ parq_status pq_arrow_concat(const struct ArrowSchema *schema, const pq_arrow_sli
       st = pq_arrow_array_make(out, total, nulls, 3, bufs, 0, NULL) ? OOM(err) : PARQ_OK;
       break;
     }
+    case PQA_BINARY_VIEW: case PQA_UTF8_VIEW: {
+      /* Views across row groups: copy the long values into one new buffer. */
+      int64_t bytes = 0;
+      for (size_t i = 0; i < n; i++) {
+        const uint8_t *v = (const uint8_t *)sl[i].a->buffers[1] + 16 * (sl[i].a->offset + sl[i].start);
+        for (int64_t k = 0; k < sl[i].len; k++) {
+          int32_t l;
+          memcpy(&l, v + 16 * k, 4);
+          if (l > 12) bytes += l;
+        }
+      }
+      if (bytes > INT32_MAX) {
+        st = parq_err_set(err, PARQ_ENOMEM, "batch too large: %lld string bytes exceed 32-bit view offsets",
+                          (long long)bytes);
+        break;
+      }
+      uint8_t *views = malloc((size_t)(total > 0 ? total : 1) * 16);
+      pq_blob *blob = pq_blob_new((size_t)bytes);
+      pq_blob **blobs = malloc(sizeof *blobs);
+      if (!views || !blob || !blobs) {
+        free(views);
+        pq_blob_unref(blob);
+        free(blobs);
+        st = OOM(err);
+        break;
+      }
+      int64_t pos = 0, at = 0;
+      for (size_t i = 0; i < n; i++) {
+        const struct ArrowArray *a = sl[i].a;
+        const uint8_t *v = (const uint8_t *)a->buffers[1] + 16 * (a->offset + sl[i].start);
+        for (int64_t k = 0; k < sl[i].len; k++, at++) {
+          uint8_t *d = views + 16 * at;
+          memcpy(d, v + 16 * k, 16);
+          int32_t l, bi, off;
+          memcpy(&l, d, 4);
+          if (l <= 12) continue;
+          memcpy(&bi, d + 8, 4);
+          memcpy(&off, d + 12, 4);
+          memcpy(blob->data + pos, (const uint8_t *)a->buffers[2 + bi] + off, (size_t)l);
+          int32_t zero = 0, p32 = (int32_t)pos;
+          memcpy(d + 8, &zero, 4);
+          memcpy(d + 12, &p32, 4);
+          pos += l;
+        }
+      }
+      blob->len = (size_t)bytes;
+      blobs[0] = blob;
+      void *vbuf = valid;
+      valid = NULL;
+      st = pq_arrow_array_make_views(out, total, nulls, vbuf, views, blobs, 1) ? OOM(err) : PARQ_OK;
+      break;
+    }
     case PQA_LIST: case PQA_LARGE_LIST: case PQA_MAP: {
       void *offs = NULL;
       int64_t kids = 0;
@@ -266,6 +318,16 @@ static int64_t bytes_range(const struct ArrowSchema *s, const struct ArrowArray 
     case PQA_LARGE_BINARY: case PQA_LARGE_UTF8: {
       const int64_t *x = a->buffers[1];
       return b + 8 * (len + 1) + (x[o + len] - x[o]);
+    }
+    case PQA_BINARY_VIEW: case PQA_UTF8_VIEW: {
+      const uint8_t *v = (const uint8_t *)a->buffers[1] + 16 * o;
+      b += 16 * len;
+      for (int64_t k = 0; k < len; k++) {
+        int32_t l;
+        memcpy(&l, v + 16 * k, 4);
+        if (l > 12) b += l;
+      }
+      return b;
     }
     case PQA_LIST: case PQA_MAP: {
       const int32_t *x = a->buffers[1];

@@ -150,13 +150,17 @@ static parq_status select_row_groups(parq_reader *r, parq_error *err) {
  * up front and the same for every batch. The schema belongs to this reader,
  * so its nodes may be changed. */
 static void choose_large_strings(parq_reader *r) {
-  if (r->opt.large_strings < 0) return;
+  if (r->opt.large_strings < 0 && !r->opt.string_views) return;
   for (int k = 0; k < r->n_sel_leaves; k++) {
     int l = r->sel_leaves[k];
     pq_node *n = r->schema.leaves[l].node;
     if (r->schema.leaves[l].type != PQ_BYTE_ARRAY || !n->arrow_format) continue;
     bool utf8 = !strcmp(n->arrow_format, "u"), bin = !strcmp(n->arrow_format, "z");
     if (!utf8 && !bin) continue; /* decimals, null-typed */
+    if (r->opt.string_views) {
+      n->arrow_format = utf8 ? "vu" : "vz";
+      continue;
+    }
     bool large = r->opt.large_strings > 0;
     for (int64_t i = 0; i < r->n_rgs && !large; i++)
       large = r->md.row_groups[r->rgs[i]].columns[l].meta_data.total_uncompressed_size > LARGE_CHUNK_BYTES;
@@ -167,6 +171,11 @@ static void choose_large_strings(parq_reader *r) {
 static bool leaf_is_large(const pq_leaf *leaf) {
   const char *f = leaf->node->arrow_format;
   return leaf->type == PQ_BYTE_ARRAY && f && (!strcmp(f, "U") || !strcmp(f, "Z"));
+}
+
+static bool leaf_is_view(const pq_leaf *leaf) {
+  const char *f = leaf->node->arrow_format;
+  return leaf->type == PQ_BYTE_ARRAY && f && (!strcmp(f, "vu") || !strcmp(f, "vz"));
 }
 
 static parq_status open_common(parq_reader *r, const parq_read_options *opt, parq_error *err) {
@@ -398,6 +407,7 @@ static parq_status load_rg(parq_reader *r, int64_t si, parq_error *err) {
     }
     if (r->opt.max_memory > 0) r->cursors[l].max_alloc = r->opt.max_memory;
     pq_cursor_set_wide(&r->cursors[l], leaf_is_large(&r->schema.leaves[l]));
+    pq_cursor_set_views(&r->cursors[l], leaf_is_view(&r->schema.leaves[l]));
   }
   r->loaded = true;
   r->cur = si;

@@ -260,6 +260,10 @@ typedef struct array_priv {
   struct ArrowArray **child_ptrs;
   struct ArrowArray *children;
   int n_buffers, n_children;
+  /* view arrays: buffers[2 .. 2+n_blobs) point into blobs, which are
+   * unreferenced instead of freed */
+  pq_blob **blobs;
+  int n_blobs;
 } array_priv;
 
 static void array_release(struct ArrowArray *a) {
@@ -268,13 +272,29 @@ static void array_release(struct ArrowArray *a) {
   if (p) {
     for (int i = 0; i < p->n_children; i++)
       if (p->children[i].release) p->children[i].release(&p->children[i]);
-    for (int i = 0; i < p->n_buffers; i++) free(p->buffers[i]);
+    for (int i = 0; i < p->n_buffers; i++)
+      if (i < 2 || i >= 2 + p->n_blobs) free(p->buffers[i]);
+    for (int i = 0; i < p->n_blobs; i++) pq_blob_unref(p->blobs[i]);
+    free(p->blobs);
     free(p->buffers);
     free(p->children);
     free(p->child_ptrs);
     free(p);
   }
   a->release = NULL;
+}
+
+/* Point *out at p's buffers and children; p becomes its private data. */
+static void publish(struct ArrowArray *out, array_priv *p, int64_t length, int64_t null_count) {
+  out->length = length;
+  out->null_count = null_count;
+  out->offset = 0;
+  out->n_buffers = p->n_buffers;
+  out->n_children = p->n_children;
+  out->buffers = (const void **)p->buffers;
+  out->children = p->child_ptrs;
+  out->private_data = p;
+  out->release = array_release;
 }
 
 parq_status pq_arrow_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
@@ -295,15 +315,7 @@ parq_status pq_arrow_array_make(struct ArrowArray *out, int64_t length, int64_t 
     children[i].release = NULL;
     p->child_ptrs[i] = &p->children[i];
   }
-  out->length = length;
-  out->null_count = null_count;
-  out->offset = 0;
-  out->n_buffers = n_buffers;
-  out->n_children = n_children;
-  out->buffers = (const void **)p->buffers;
-  out->children = p->child_ptrs;
-  out->private_data = p;
-  out->release = array_release;
+  publish(out, p, length, null_count);
   return PARQ_OK;
 fail:
   /* Ownership was transferred even on failure: free what we were given. */
@@ -317,4 +329,165 @@ fail:
     free(p);
   }
   return PARQ_ENOMEM;
+}
+
+parq_status pq_arrow_array_make_views(struct ArrowArray *out, int64_t length, int64_t null_count,
+                                      void *validity, void *views, pq_blob **blobs, int n_blobs) {
+  memset(out, 0, sizeof *out);
+  int nb = 3 + n_blobs;
+  array_priv *p = calloc(1, sizeof *p);
+  int64_t *sizes = malloc(sizeof(int64_t) * (size_t)(n_blobs > 0 ? n_blobs : 1));
+  if (!p || !sizes) goto fail;
+  p->buffers = calloc((size_t)nb, sizeof(void *));
+  p->children = calloc(1, sizeof(struct ArrowArray));
+  p->child_ptrs = calloc(1, sizeof(struct ArrowArray *));
+  if (!p->buffers || !p->children || !p->child_ptrs) goto fail;
+  p->n_buffers = nb;
+  p->blobs = blobs;
+  p->n_blobs = n_blobs;
+  p->buffers[0] = validity;
+  p->buffers[1] = views;
+  for (int i = 0; i < n_blobs; i++) {
+    p->buffers[2 + i] = blobs[i]->data;
+    sizes[i] = (int64_t)blobs[i]->len;
+  }
+  p->buffers[nb - 1] = sizes;
+  publish(out, p, length, null_count);
+  return PARQ_OK;
+fail:
+  free(validity);
+  free(views);
+  free(sizes);
+  for (int i = 0; i < n_blobs; i++) pq_blob_unref(blobs[i]);
+  free(blobs);
+  if (p) {
+    free(p->buffers);
+    free(p->children);
+    free(p->child_ptrs);
+    free(p);
+  }
+  return PARQ_ENOMEM;
+}
+
+/* ---------------- shared arrays and zero-copy slices ----------------
+ * A holder owns one array; every node of every slice tree made from it holds
+ * a reference, so consumers may release slices (or children they moved out)
+ * in any order, on any thread. Buffers are never copied. */
+typedef struct shared_holder {
+  atomic_long refs;
+  struct ArrowArray arr;
+  int push; /* a struct without validity: slices move the children instead of the top */
+} shared_holder;
+
+typedef struct slice_priv {
+  shared_holder *h;
+  struct ArrowArray *kids;
+  struct ArrowArray **kid_ptrs;
+  struct ArrowArray dict;
+  int n_kids;
+  int64_t base; /* top nodes: first row, relative to the holder's array */
+} slice_priv;
+
+static void holder_unref(shared_holder *h) {
+  if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
+    if (h->arr.release) h->arr.release(&h->arr);
+    free(h);
+  }
+}
+
+static void slice_release(struct ArrowArray *a) {
+  if (!a || !a->release) return;
+  slice_priv *p = a->private_data;
+  for (int i = 0; i < p->n_kids; i++)
+    if (p->kids[i].release) p->kids[i].release(&p->kids[i]);
+  if (p->dict.release) p->dict.release(&p->dict);
+  shared_holder *h = p->h;
+  free(p->kids);
+  free(p->kid_ptrs);
+  free(p);
+  a->release = NULL;
+  holder_unref(h);
+}
+
+static int64_t count_nulls(const uint8_t *valid, int64_t off, int64_t len) {
+  int64_t set = 0;
+  for (int64_t i = 0; i < len; i++) set += pq_bit_get(valid, off + i);
+  return len - set;
+}
+
+/* Node `src` of h's tree as a slice node; top nodes get [off, off+len). */
+static parq_status slice_node(shared_holder *h, const struct ArrowArray *src, int top, int64_t off,
+                              int64_t len, struct ArrowArray *out) {
+  memset(out, 0, sizeof *out);
+  slice_priv *p = calloc(1, sizeof *p);
+  if (!p) return PARQ_ENOMEM;
+  int nk = (int)src->n_children;
+  p->kids = calloc((size_t)(nk > 0 ? nk : 1), sizeof *p->kids);
+  p->kid_ptrs = calloc((size_t)(nk > 0 ? nk : 1), sizeof *p->kid_ptrs);
+  if (!p->kids || !p->kid_ptrs) {
+    free(p->kids);
+    free(p->kid_ptrs);
+    free(p);
+    return PARQ_ENOMEM;
+  }
+  p->h = h;
+  atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+  *out = *src;
+  out->children = p->kid_ptrs;
+  out->dictionary = NULL;
+  out->private_data = p;
+  out->release = slice_release;
+  if (top) {
+    out->offset = src->offset + off;
+    out->length = len;
+    if (src->null_count == 0) out->null_count = 0;
+    else if (src->n_buffers == 0) out->null_count = len;
+    else if (!src->buffers[0]) out->null_count = 0;
+    else out->null_count = count_nulls(src->buffers[0], out->offset, len);
+  }
+  parq_status st = PARQ_OK;
+  p->base = off;
+  /* With push, the top keeps offset 0 and each child is sliced at the rows
+   * the top's [offset + off, +len) maps to: naive consumers that ignore
+   * the struct's own offset still read the right rows. */
+  int push = top && h->push && src == &h->arr; /* the root only */
+  if (push) out->offset = src->offset, out->null_count = 0;
+  for (int i = 0; i < nk && !st; i++) {
+    if (push) st = slice_node(h, src->children[i], 1, src->offset + off, len, &p->kids[i]);
+    else st = slice_node(h, src->children[i], 0, 0, 0, &p->kids[i]);
+    p->kid_ptrs[i] = &p->kids[i];
+    p->n_kids = i + 1;
+  }
+  if (!st && src->dictionary) {
+    st = slice_node(h, src->dictionary, 0, 0, 0, &p->dict);
+    if (!st) out->dictionary = &p->dict;
+  }
+  if (st) slice_release(out);
+  return st;
+}
+
+parq_status pq_arrow_make_shared(struct ArrowArray *a, int is_struct) {
+  shared_holder *h = malloc(sizeof *h);
+  if (!h) return PARQ_ENOMEM;
+  h->push = is_struct && a->n_buffers >= 1 && !a->buffers[0];
+  atomic_init(&h->refs, 1); /* dropped below, once the first slice holds its own */
+  h->arr = *a;
+  a->release = NULL;
+  parq_status st = slice_node(h, &h->arr, 1, 0, h->arr.length, a);
+  if (st) { /* give the caller its array back */
+    *a = h->arr;
+    free(h);
+    return st;
+  }
+  holder_unref(h);
+  return PARQ_OK;
+}
+
+parq_status pq_arrow_subslice(const struct ArrowArray *a, int64_t off, int64_t len,
+                              struct ArrowArray *out) {
+  if (a->release != slice_release || off < 0 || len < 0 || off + len > a->length)
+    return PARQ_EINVAL;
+  const slice_priv *p = a->private_data;
+  /* Slice the holder's array at a's own position. */
+  return slice_node(p->h, &p->h->arr, 1, p->base + off, len, out);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "parq.h"
+#include "util/blob.h"
 
 /* ---- Type descriptor parsed from an Arrow format string ---- */
 typedef enum {
@@ -58,6 +59,24 @@ parq_status pq_arrow_schema_copy(const struct ArrowSchema *src, struct ArrowSche
 /* Make an owned array. buffers[i] (malloc'ed or NULL) are taken over. children
  * (an array of n_children structs, contents moved; the pointer array itself is
  * not kept) become owned children. */
+/* A string/binary view array ("vu"/"vz"): validity (may be NULL) and views
+ * (length x 16 bytes) are malloc'ed and owned; blobs (a malloc'ed array of
+ * n_blobs references, moved in) back the variadic buffers 2..2+n_blobs and
+ * are unreferenced on release. Ownership moves even on failure. */
+parq_status pq_arrow_array_make_views(struct ArrowArray *out, int64_t length, int64_t null_count,
+                                      void *validity, void *views, pq_blob **blobs, int n_blobs);
+/* Zero-copy slicing. pq_arrow_make_shared() turns *a into a shareable
+ * array (same rows, same buffers); pq_arrow_subslice() then makes *out =
+ * rows [off, off+len) of it without copying anything. Each result is an
+ * independent array with its own release; the buffers are freed when the
+ * last of them (and of their children, even moved ones) is released.
+ * subslice returns PARQ_EINVAL for an array not made shared or a bad range.
+ * is_struct: a is "+s" (then, without a validity bitmap, slices keep the
+ * struct's offset at 0 and offset the children, which every consumer reads
+ * correctly, even one that ignores the struct's own offset). */
+parq_status pq_arrow_make_shared(struct ArrowArray *a, int is_struct);
+parq_status pq_arrow_subslice(const struct ArrowArray *a, int64_t off, int64_t len,
+                              struct ArrowArray *out);
 parq_status pq_arrow_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
                                 int n_buffers, void **buffers, int n_children,
                                 struct ArrowArray *children);

@@ -45,6 +45,48 @@ static int ends_with(const char *s, const char *suf) {
   return a >= b && !strcmp(s + a - b, suf);
 }
 
+/* Every value of a file as JSON, read with or without string views, in
+ * batches of batch_rows. Arrays are released only after the reader is
+ * closed, so views must keep their pages alive on their own. */
+static int json_of(const char *path, int views, int64_t batch_rows, parq_buf *out) {
+  parq_reader *r;
+  parq_read_options o;
+  parq_read_options_init(&o);
+  o.string_views = views;
+  o.batch_rows = batch_rows;
+  parq_error e = {0};
+  if (parq_reader_open(path, &o, &r, &e)) return -1;
+  struct ArrowSchema sch;
+  if (parq_reader_schema(r, &sch, &e)) {
+    parq_reader_close(r);
+    return -1;
+  }
+  struct ArrowArray *held = NULL, a;
+  int nh = 0, st;
+  while ((st = parq_reader_next(r, &a, &e)) == PARQ_OK) {
+    struct ArrowArray *nhp = realloc(held, (size_t)(nh + 1) * sizeof *held);
+    if (!nhp) {
+      a.release(&a);
+      st = PARQ_ENOMEM;
+      break;
+    }
+    held = nhp;
+    held[nh++] = a;
+  }
+  parq_reader_close(r);
+  for (int k = 0; k < nh; k++) {
+    for (int64_t i = 0; i < held[k].length; i++)
+      for (int c = 0; c < held[k].n_children; c++) {
+        pq_json_write_value(sch.children[c], held[k].children[c], i, out, &e);
+        parq_buf_append_byte(out, c + 1 < held[k].n_children ? ',' : '\n');
+      }
+    held[k].release(&held[k]);
+  }
+  free(held);
+  sch.release(&sch);
+  return st == PARQ_OK || st == PARQ_DONE ? 0 : -1;
+}
+
 TEST(every_valid_file_reads) {
   const char *dirs[] = {"data", "data/geospatial", "shredded_variant"};
   int files = 0;
@@ -82,6 +124,37 @@ TEST(every_valid_file_reads) {
   }
   printf("read %d corpus files\n", files);
   CHECK(files > 70);
+}
+
+/* Reading strings as views gives the same values as the copying layout. */
+TEST(string_views_match_copies) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/data", corpus);
+  DIR *dh = opendir(dir);
+  CHECK(dh != NULL);
+  if (!dh) return;
+  struct dirent *de;
+  int files = 0;
+  while ((de = readdir(dh))) {
+    if (!ends_with(de->d_name, ".parquet") || !strcmp(de->d_name, "large_string_map.brotli.parquet") ||
+        strstr(de->d_name, "corrupt-checksum") || strstr(de->d_name, "dict-malformed"))
+      continue;
+    char p[8192];
+    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+    parq_buf a = PARQ_BUF_INIT, b = PARQ_BUF_INIT, c = PARQ_BUF_INIT;
+    int ra = json_of(p, 0, 777, &a), rb = json_of(p, 1, 777, &b), rc = json_of(p, 1, 13, &c);
+    int same = ra == rb && ra == rc && a.len == b.len && a.len == c.len &&
+               (a.len == 0 || (!memcmp(a.data, b.data, a.len) && !memcmp(a.data, c.data, a.len)));
+    if (!same) fprintf(stderr, "%s: views differ from copies (%d %d %d)\n", p, ra, rb, rc);
+    CHECK(same);
+    files++;
+    parq_buf_free(&a);
+    parq_buf_free(&b);
+    parq_buf_free(&c);
+  }
+  closedir(dh);
+  printf("compared views and copies in %d corpus files\n", files);
+  CHECK(files > 50);
 }
 
 TEST(bad_files_are_rejected) {
@@ -255,6 +328,7 @@ int main(void) {
     return 0;
   }
   RUN(every_valid_file_reads);
+  RUN(string_views_match_copies);
   RUN(bad_files_are_rejected);
   RUN(arrow_gh_43605_is_valid);
   RUN(encrypted_files_say_so);
