@@ -19,6 +19,7 @@ import ctypes
 import decimal
 import json
 import os
+import struct
 
 from . import _lib
 
@@ -92,6 +93,19 @@ def _column(sch, arr, start, n):
         vals = [data[offs[k] - base:offs[k + 1] - base] for k in range(n)]
         if fmt in ("u", "U"):
             vals = [v.decode("utf-8", "replace") for v in vals]
+    elif fmt in ("vu", "vz"):
+        # Arrow views: 16 bytes each, the value inline when <= 12 bytes, else
+        # prefix, buffer index and offset into variadic buffer 2 + index.
+        raw = ctypes.string_at(arr.buffers[1] + o * 16, n * 16) if n else b""
+        vals = []
+        for k in range(n):
+            ln, bi, off = struct.unpack_from("<i4xii", raw, 16 * k)
+            if ln <= 12:
+                vals.append(raw[16 * k + 4:16 * k + 4 + ln])
+            else:
+                vals.append(ctypes.string_at(arr.buffers[2 + bi] + off, ln))
+        if fmt == "vu":
+            vals = [v.decode("utf-8", "replace") for v in vals]
     elif fmt.startswith("w:"):
         w = int(fmt[2:])
         raw = ctypes.string_at(arr.buffers[1] + o * w, n * w) if n else b""
@@ -141,7 +155,7 @@ class Stream:
     """An iterable over one rank's batches; see parq.stream()."""
 
     def __init__(self, paths, rank=0, world=1, columns=None, batch_rows=128, epochs=1, seed=0,
-                 shuffle=False, prefetch=1, memory_limit=0, state=None):
+                 shuffle=False, prefetch=1, memory_limit=0, state=None, string_views=False):
         self._lib = _lib.load()
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
@@ -149,7 +163,7 @@ class Stream:
         self._columns = None if columns is None else [c.encode() for c in columns]
         self._cfg = dict(rank=int(rank), world=int(world), batch_rows=int(batch_rows), epochs=int(epochs),
                          seed=int(seed), shuffle=bool(shuffle), prefetch=int(prefetch),
-                         memory_limit=int(memory_limit))
+                         memory_limit=int(memory_limit), string_views=bool(string_views))
         self._state = None
         self._handle = None
         self._schema = None
@@ -175,6 +189,7 @@ class Stream:
         o.seed = c["seed"] & 0xFFFFFFFFFFFFFFFF
         o.shuffle_row_groups = int(c["shuffle"])
         o.prefetch, o.memory_limit = c["prefetch"], c["memory_limit"]
+        o.string_views = int(c["string_views"])
         state_buf = state_text.encode() if state_text else None
         o.resume_state = state_buf
         h = ctypes.c_void_p()
@@ -270,8 +285,11 @@ class Stream:
 
 
 def stream(paths, rank=0, world=1, columns=None, batch_rows=128, epochs=1, seed=0, shuffle=False,
-           prefetch=1, memory_limit=0, state=None):
+           prefetch=1, memory_limit=0, state=None, string_views=False):
     """Stream rank `rank` of `world`'s share of the shards at `paths` (a
-    directory, file, glob, or a list of them) as dicts of column -> list."""
+    directory, file, glob, or a list of them) as dicts of column -> list.
+    string_views=True hands strings out as Arrow views ("vu") through
+    __arrow_c_stream__, without copying them (pyarrow >= 16, Polars)."""
     return Stream(paths, rank=rank, world=world, columns=columns, batch_rows=batch_rows, epochs=epochs,
-                  seed=seed, shuffle=shuffle, prefetch=prefetch, memory_limit=memory_limit, state=state)
+                  seed=seed, shuffle=shuffle, prefetch=prefetch, memory_limit=memory_limit, state=state,
+                  string_views=string_views)

@@ -86,6 +86,7 @@ class StreamOptions(ctypes.Structure):
         ("prefetch", ctypes.c_int),
         ("memory_limit", ctypes.c_int64),
         ("resume_state", ctypes.c_char_p),
+        ("string_views", ctypes.c_int),
     ]
 
 

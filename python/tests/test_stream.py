@@ -96,6 +96,11 @@ class StreamTest(unittest.TestCase):
             self.assertEqual(got["tags"], want["tags"])
             self.assertEqual(got["st"], want["st"])
 
+    def test_string_views_same_values(self):
+        plain = [b for b in parq.stream(self.ds, batch_rows=37)]
+        views = [b for b in parq.stream(self.ds, batch_rows=37, string_views=True)]
+        self.assertEqual(plain, views)
+
     def test_rank_shares(self):
         for world in (1, 2, 3, 5):
             seen = []
