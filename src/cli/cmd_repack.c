@@ -2,17 +2,25 @@
  * size-targeted zstd Parquet shards plus manifest.json (parq_repack()).
  * This file parses options and renders progress: one line per completed
  * shard (path, documents, characters, size, seconds, ETA), and on a terminal
- * a redrawn bar while the shuffle runs and a shard fills. */
+ * a redrawn bar while the shuffle runs and a shard fills.
+ *
+ * Under mpirun every rank runs the same command (pq_repack_dist): each
+ * prints the lines of the shards it wrote, prefixed "[rank R]"; bars and the
+ * final line come from rank 0 only. A failing job prints one
+ * "parq: rank R of K failed: cause" (the lowest failing rank) and aborts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/mpi_comm.h"
+#include "dataset/repack_dist.h"
 
 typedef struct view {
   int quiet, tty;
   double last;
   int drawn;
+  int rank, size;
 } view;
 
 static int on_cancel(void *user) {
@@ -41,10 +49,12 @@ static void on_progress(void *user, const parq_repack_progress *p) {
   if (v->quiet) return;
   char eta[32], b1[32], b2[32], line[256];
   fmt_time(p->eta, eta, sizeof eta);
+  char who[32] = "";
+  if (v->size > 1) snprintf(who, sizeof who, "[rank %d] ", v->rank);
   if (p->phase == PARQ_REPACK_SHARD) {
     if (v->drawn) fprintf(stderr, "\r\033[K");
     v->drawn = 0;
-    fprintf(stderr, "%s: %lld docs, %lld chars, %s, %.1fs, ETA %s\n", p->path,
+    fprintf(stderr, "%s%s: %lld docs, %lld chars, %s, %.1fs, ETA %s\n", who, p->path,
             (long long)p->shard_rows, (long long)p->shard_chars,
             cli_fmt_bytes((double)p->shard_bytes, b1, sizeof b1), p->shard_seconds, eta);
     return;
@@ -56,7 +66,7 @@ static void on_progress(void *user, const parq_repack_progress *p) {
             (long long)p->rows_done, p->elapsed);
     return;
   }
-  if (p->phase == PARQ_REPACK_SCAN) return;
+  if (p->phase == PARQ_REPACK_SCAN || v->rank != 0) return;
   double now = cli_now();
   if (now - v->last < (v->tty ? 0.1 : 5.0)) return;
   v->last = now;
@@ -142,16 +152,29 @@ static int repack_run(const cli_args *a) {
   if ((rc = cli_list_option(a, "columns", &cols, &n_cols, &store)) != CLI_OK) return rc;
   o.columns = cols;
   o.n_columns = n_cols;
-  view v = {cli_flag(a, "quiet"), cli_stderr_is_tty(), 0, 0};
+  pq_comm comm;
+  if (cli_mpi_begin(&comm) != 0) {
+    free(cols);
+    free(store);
+    return CLI_FAIL;
+  }
+  view v = {cli_flag(a, "quiet"), cli_stderr_is_tty(), 0, 0, comm.rank, comm.size};
   o.progress = on_progress;
   o.progress_user = &v;
   o.cancel = on_cancel;
   parq_error err;
   memset(&err, 0, sizeof err);
-  parq_status st = parq_repack(&o, &err);
+  parq_status st = pq_repack_dist(&o, &comm, &err);
   if (v.drawn) fprintf(stderr, "\r\033[K");
   free(cols);
   free(store);
+  if (st != PARQ_OK && comm.size > 1) {
+    /* Only the lowest failing rank reports (the others were told about it). */
+    if (!strstr(err.message, PQ_REPACK_OTHER_RANK)) cli_mpi_fail(&comm, err.message);
+    cli_mpi_end(&comm);
+    return CLI_FAIL;
+  }
+  cli_mpi_end(&comm);
   if (st != PARQ_OK) {
     if (st == PARQ_EINVAL && strstr(err.message, "repack:")) return cli_failf("%s", err.message);
     return cli_fail_err(&err, st, NULL);
@@ -192,12 +215,15 @@ const cli_command cli_cmd_repack = {
         "DIR/shard_00000.parquet, ... Each shard closes once it reaches the size target and its "
         "row count is a multiple of --row-group-rows (the last shard may be short). "
         "DIR/manifest.json records the command and every completed shard (rows, bytes, xxh3). "
-        "If interrupted, run the same command again: it resumes and produces identical bytes.",
+        "If interrupted, run the same command again: it resumes and produces identical bytes. "
+        "Under `mpirun -np K` the ranks share the reading, shuffling and writing and produce the "
+        "same shards and manifest as one process (DIR must be on a filesystem every rank sees).",
     .options = repack_options,
     .n_options = sizeof repack_options / sizeof repack_options[0],
     .examples = "parq repack data/*.jsonl -o shards/ --shard-chars 250000000\n"
                 "parq repack corpus/ -o shards/ --seed 7 --jobs 8 --memory-limit 4G\n"
-                "parq repack big.parquet -o shards/ --no-shuffle --shard-rows 1048576",
+                "parq repack big.parquet -o shards/ --no-shuffle --shard-rows 1048576\n"
+                "mpirun -np 8 parq repack /shared/corpus/ -o /shared/shards --memory-limit 2G",
     .min_pos = 1,
     .max_pos = -1,
     .run = repack_run,

@@ -3,10 +3,9 @@
  * through a small bounded queue, so parsing overlaps the row encoding and
  * spilling on the caller's thread.
  *
- * Why a pipeline and not one thread per input or byte range: shuffle keys
- * derive from the row's index in the input stream, so a single consumer that
- * sees the batches in input order keeps the output identical to a serial run
- * (and to any --jobs). Batches own their buffers (Arrow release callbacks),
+ * Why a pipeline and not one thread per input or byte range: it keeps the
+ * spill files in the order a serial run writes them (and so identical for
+ * any --jobs), with one reader's memory. Batches own their buffers (Arrow release callbacks),
  * so they outlive the source they came from. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 typedef struct feed_item {
   struct ArrowArray b;
   size_t input;
-  int64_t bytes_done;
+  int64_t first_row, bytes_done;
   parq_status st; /* PARQ_OK: b holds a batch; PARQ_DONE: end of all inputs; else error */
   parq_error err;
 } feed_item;
@@ -72,6 +71,7 @@ static void *feed_main(void *arg) {
       it.st = pq_src_next(&s, &it.b, &it.err);
       if (it.st == PARQ_DONE) break;
       it.bytes_done = pq_src_bytes_done(&s);
+      it.first_row = s.first_row;
       if (!put(f, &it) || it.st != PARQ_OK) {
         pq_src_close(&s);
         return NULL;
@@ -114,14 +114,15 @@ parq_status pq_feed_start(size_t n_inputs, int depth, pq_feed_open_fn open, void
   return PARQ_OK;
 }
 
-parq_status pq_feed_next(pq_feed *f, struct ArrowArray *b, size_t *input, int64_t *bytes_done,
-                         parq_error *err) {
+parq_status pq_feed_next(pq_feed *f, struct ArrowArray *b, size_t *input, int64_t *first_row,
+                         int64_t *bytes_done, parq_error *err) {
   pthread_mutex_lock(&f->mu);
   while (f->len == 0) pthread_cond_wait(&f->cv, &f->mu);
   feed_item *it = &f->q[f->head];
   parq_status st = it->st;
   *input = it->input;
   *bytes_done = it->bytes_done;
+  *first_row = it->first_row;
   if (st == PARQ_OK) {
     *b = it->b;
     memset(&it->b, 0, sizeof it->b);

@@ -124,7 +124,29 @@ void pq_inputs_free(pq_input_list *l) {
 void pq_src_close(pq_src *s) {
   pq_text_reader_close(s->text);
   parq_reader_close(s->pq);
+  free(s->sel_start);
   memset(s, 0, sizeof *s);
+}
+
+/* A row-group selection: the first row (within the file) of each selected
+ * group, so every batch knows its rows' indexes in the file. */
+static parq_status select_groups(pq_src *s, const pq_src_options *o, const char *path,
+                                 parq_error *err) {
+  int64_t n = parq_reader_num_row_groups(s->pq);
+  s->sel = o->row_groups;
+  s->n_sel = o->n_row_groups;
+  s->sel_start = malloc((s->n_sel ? s->n_sel : 1) * sizeof *s->sel_start);
+  if (!s->sel_start) return parq_err_set(err, PARQ_ENOMEM, "out of memory");
+  int64_t first = 0, g = 0;
+  s->rows_total = 0;
+  for (size_t k = 0; k < s->n_sel; k++) {
+    if (s->sel[k] < g || s->sel[k] >= n)
+      return parq_err_set(err, PARQ_EINTERNAL, "%s: bad row group selection", path);
+    for (; g < s->sel[k]; g++) first += parq_reader_row_group_num_rows(s->pq, g);
+    s->sel_start[k] = first;
+    s->rows_total += parq_reader_row_group_num_rows(s->pq, s->sel[k]);
+  }
+  return PARQ_OK;
 }
 
 parq_status pq_src_open(const pq_input *in, const pq_src_options *o, const struct ArrowSchema *fixed,
@@ -137,8 +159,11 @@ parq_status pq_src_open(const pq_input *in, const pq_src_options *o, const struc
     ro.columns = o->columns;
     ro.n_columns = o->n_columns;
     ro.batch_rows = o->batch_rows;
+    ro.row_groups = o->row_groups;
+    ro.n_row_groups = o->n_row_groups;
     st = parq_reader_open(in->path, &ro, &s->pq, err);
     if (st == PARQ_OK) s->rows_total = parq_reader_num_rows(s->pq);
+    if (st == PARQ_OK && o->row_groups) st = select_groups(s, o, in->path, err);
   } else {
     pq_text_read_options to;
     pq_text_read_options_init(&to);
@@ -162,10 +187,24 @@ parq_status pq_src_schema(pq_src *s, struct ArrowSchema *out, parq_error *err) {
 }
 
 parq_status pq_src_next(pq_src *s, struct ArrowArray *out, parq_error *err) {
-  if (!s->pq) return pq_text_reader_next(s->text, out, err);
-  parq_status st = parq_reader_next(s->pq, out, err);
-  if (st == PARQ_OK) s->rows_done += out->length;
-  return st;
+  parq_status st = s->pq ? parq_reader_next(s->pq, out, err) : pq_text_reader_next(s->text, out, err);
+  if (st != PARQ_OK) return st;
+  s->first_row = s->rows_done;
+  if (s->sel) { /* batches never span row groups; empty groups yield none */
+    while (s->k < s->n_sel && s->in_group >= parq_reader_row_group_num_rows(s->pq, s->sel[s->k])) {
+      s->k++;
+      s->in_group = 0;
+    }
+    if (s->k == s->n_sel ||
+        s->in_group + out->length > parq_reader_row_group_num_rows(s->pq, s->sel[s->k])) {
+      out->release(out);
+      return parq_err_set(err, PARQ_EINTERNAL, "a batch crosses a row-group boundary");
+    }
+    s->first_row = s->sel_start[s->k] + s->in_group;
+    s->in_group += out->length;
+  }
+  s->rows_done += out->length;
+  return PARQ_OK;
 }
 
 int64_t pq_src_bytes_done(const pq_src *s) {

@@ -11,6 +11,7 @@
 #ifndef PARQ_DATASET_REPACK_INTERNAL_H
 #define PARQ_DATASET_REPACK_INTERNAL_H
 #include <stdint.h>
+#include <stdio.h>
 
 #include "parq.h"
 #include "util/arrow.h"
@@ -43,40 +44,61 @@ static inline int64_t pq_rnode_rows(const pq_rnode *root) { return root->length;
 parq_status pq_rnode_finish(pq_rnode *root, struct ArrowArray *out, parq_error *err);
 
 /* ---- shuffle keys ----
- * Row k of the input stream (inputs in order) gets key = mix(k, seed), a
- * bijection of k for a fixed seed, so keys never collide. The output order is
- * ascending key; bucket b holds the key range [b*2^64/B, (b+1)*2^64/B), so
- * the order does not depend on B (nor on the memory limit). */
-uint64_t pq_shuffle_key(uint64_t row_index, uint64_t seed);
+ * Row j of input i has the row id (i << 40) | j (pq_row_id), which any rank
+ * can compute from its own share alone. Shuffled, the key is mix(id, seed),
+ * a bijection for a fixed seed, so keys never collide; unshuffled (an MPI
+ * job's --no-shuffle) the key is the id itself, i.e. input order. Output order
+ * is ascending key; bucket b holds the key range [b*2^64/B, (b+1)*2^64/B), so
+ * the order depends neither on B (the memory limit) nor on the rank count. */
+#define PQ_ROW_BITS 40
+#define PQ_MAX_INPUTS ((uint64_t)1 << (64 - PQ_ROW_BITS))
+#define PQ_MAX_INPUT_ROWS ((uint64_t)1 << PQ_ROW_BITS)
+static inline uint64_t pq_row_id(uint64_t input, uint64_t row) { return input << PQ_ROW_BITS | row; }
+uint64_t pq_shuffle_key(uint64_t row_id, uint64_t seed);
 static inline uint32_t pq_shuffle_bucket(uint64_t key, uint32_t n_buckets) {
   return (uint32_t)(((unsigned __int128)key * n_buckets) >> 64);
 }
+/* UTF-8 code points in p[0..len) (bytes that are not continuation bytes). */
+int64_t pq_utf8_chars(const uint8_t *p, int64_t len);
 
-/* ---- spill files: records [u64 key LE][u32 len LE][len bytes] ---- */
-#define PQ_SPILL_MAX_OPEN 256 /* beyond this many buckets, files are reopened per flush */
+/* ---- spill files ----
+ * Bucket b is two files: DIR/bucket_NNNNN.spill holds the encoded rows back
+ * to back, DIR/bucket_NNNNN.idx one 16-byte entry per row, in the same order:
+ * [u64 key LE][u32 row length LE][u32 text characters LE]. The index alone is
+ * enough to place shard boundaries (pass 2's plan), so planning reads 16
+ * bytes per row instead of the rows. */
+#define PQ_SPILL_MAX_OPEN 128 /* beyond this many buckets, files are reopened per flush */
+#define PQ_SPILL_IDX 16
 typedef struct pq_spill {
   char *dir;
   uint32_t n;
-  int *fds;
-  parq_buf *bufs;
-  int64_t *rows, *bytes;  /* per bucket */
+  int *fds, *ifds;
+  parq_buf *bufs, *ibufs;
+  int64_t *rows, *bytes;  /* per bucket: rows, and bytes of the .spill file */
   size_t flush_at;
 } pq_spill;
 
 parq_status pq_spill_open(pq_spill *s, const char *dir, uint32_t n_buckets, size_t flush_at,
                           parq_error *err);
-parq_status pq_spill_add(pq_spill *s, uint64_t key, const uint8_t *row, size_t len,
-                         parq_error *err);
+/* Add a row to the bucket of its key; chars = its text characters. */
+parq_status pq_spill_add_row(pq_spill *s, uint64_t key, const uint8_t *row, size_t len,
+                             uint32_t chars, parq_error *err);
+static inline parq_status pq_spill_add(pq_spill *s, uint64_t key, const uint8_t *row, size_t len,
+                                       parq_error *err) {
+  return pq_spill_add_row(s, key, row, len, 0, err);
+}
 /* Flush, fsync (if do_fsync) and close every bucket file. */
 parq_status pq_spill_finish(pq_spill *s, int do_fsync, parq_error *err);
 void pq_spill_free(pq_spill *s);
+/* Path of bucket b's .spill file; its index is the same path with .idx. */
 void pq_spill_bucket_path(const char *dir, uint32_t b, char *out, size_t cap);
+void pq_spill_index_path(const char *dir, uint32_t b, char *out, size_t cap);
 
 /* A loaded bucket: its bytes and its records sorted by key. */
 typedef struct pq_bucket_rec {
   uint64_t key;
   uint64_t off; /* of the row bytes within data */
-  uint32_t len;
+  uint32_t len, chars;
 } pq_bucket_rec;
 
 typedef struct pq_bucket {
@@ -86,26 +108,95 @@ typedef struct pq_bucket {
   int64_t n;
 } pq_bucket;
 
-/* Load bucket file `path` (expected_size bytes, expected_rows records),
- * validate every record against the file, sort records by key. */
+/* One bucket as written by several ranks: part q is the .spill file
+ * paths[q] (bytes[q] bytes, rows[q] rows; its index beside it). The records
+ * of all parts are validated and sorted by key; index_only skips the row
+ * bytes (data stays NULL; enough to plan shards). */
+parq_status pq_bucket_load_parts(const char *const *paths, const int64_t *bytes,
+                                 const int64_t *rows, int n_parts, int index_only, pq_bucket *out,
+                                 parq_error *err);
+/* Load the bucket in .spill file `path` (expected_size bytes, expected_rows rows). */
 parq_status pq_bucket_load(const char *path, int64_t expected_size, int64_t expected_rows,
                            pq_bucket *out, parq_error *err);
 void pq_bucket_free(pq_bucket *b);
 
-/* pq_bucket_load on a helper thread, so pass 2 loads and sorts the next
- * bucket while it writes the current one. */
+/* pq_bucket_load_parts on a helper thread, so pass 2 loads and sorts the
+ * next bucket while it writes the current one. The arrays must stay valid
+ * until the wait. */
 typedef struct pq_bucket_job {
-  char path[4200];
-  int64_t size, rows;
+  const char *const *paths;
+  const int64_t *bytes, *rows;
+  int n;
   pq_bucket out;
   parq_status st;
   parq_error err;
   void *tid;   /* pthread_t, boxed (this header stays free of pthread.h) */
 } pq_bucket_job;
-parq_status pq_bucket_load_start(pq_bucket_job *j, const char *path, int64_t expected_size,
-                                 int64_t expected_rows, parq_error *err);
+parq_status pq_bucket_load_start(pq_bucket_job *j, const char *const *paths, const int64_t *bytes,
+                                 const int64_t *rows, int n_parts, parq_error *err);
 /* Join; on success move the bucket to *out. Safe on a job never started. */
 parq_status pq_bucket_load_wait(pq_bucket_job *j, pq_bucket *out, parq_error *err);
+
+/* Sequential reader of one bucket written in key order (an MPI job's
+ * --no-shuffle spill), starting at index entry `rec` / row byte `off`. */
+typedef struct pq_spill_reader {
+  FILE *idx, *data;
+  int64_t left_rows, left_bytes; /* still to read from here */
+  uint64_t last_key;
+  int have_last, at_start;
+  const char *name;
+} pq_spill_reader;
+parq_status pq_spill_reader_open(pq_spill_reader *r, const char *path, int64_t bytes, int64_t rows,
+                                 int64_t rec, int64_t off, parq_error *err);
+/* Next index entry (PARQ_DONE at the end); keys must ascend and lengths
+ * fit the row bytes (read from the start, they must cover them exactly). */
+parq_status pq_spill_reader_next(pq_spill_reader *r, uint64_t *key, uint32_t *len,
+                                 uint32_t *chars, parq_error *err);
+/* The row bytes of the entry just read (into row, cleared first). */
+parq_status pq_spill_reader_row(pq_spill_reader *r, uint32_t len, parq_buf *row, parq_error *err);
+void pq_spill_reader_close(pq_spill_reader *r);
+
+/* ---- shard boundaries (repack_plan.c) ----
+ * Shards close after a full row group once they reach the target, so their
+ * boundaries follow from each row's (length, characters) in output order
+ * alone: every rank computes the same plan. */
+typedef struct pq_planner {
+  int64_t rgr, max_rows, max_bytes, max_chars; /* exactly one target > 0 */
+  int64_t rows, chars, bytes, in_group, group_chars;
+} pq_planner;
+void pq_planner_init(pq_planner *p, int64_t row_group_rows, int64_t shard_rows,
+                     int64_t shard_bytes, int64_t shard_chars);
+/* Account one row; 1 when the shard closes after it. */
+int pq_planner_step(pq_planner *p, uint32_t len, uint32_t chars);
+/* Rows of the unfinished last shard (0: none), resetting the planner. */
+int64_t pq_planner_finish(pq_planner *p);
+
+typedef struct pq_shard_plan {
+  int64_t start, rows; /* ordinal of the first row in output order, row count */
+  int64_t *src_rec, *src_off; /* ordered mode: per part, first index entry / row byte */
+} pq_shard_plan;
+
+typedef struct pq_plan {
+  pq_shard_plan *v;
+  size_t n, cap;
+  int64_t rows;        /* all rows */
+  int n_parts;
+} pq_plan;
+
+/* Spill state of all ranks: part q's bucket b is paths[b * n_parts + q]. */
+typedef struct pq_spillset {
+  uint32_t n_buckets;
+  int n_parts;
+  char **paths;
+  int64_t *rows, *bytes; /* [b * n_parts + q] */
+} pq_spillset;
+void pq_spillset_free(pq_spillset *s);
+
+/* Shuffled: walk the buckets' indexes in key order. */
+parq_status pq_plan_buckets(const pq_spillset *s, pq_planner *pl, pq_plan *out, parq_error *err);
+/* Ordered (one bucket per part, each in key order): merge the parts. */
+parq_status pq_plan_ordered(const pq_spillset *s, pq_planner *pl, pq_plan *out, parq_error *err);
+void pq_plan_free(pq_plan *p);
 
 /* ---- inputs (repack_inputs.c) ---- */
 #include "io/io.h"
@@ -114,6 +205,7 @@ typedef struct pq_input {
   char *path;
   int64_t size, mtime_ns;
   pq_file_format fmt;
+  int64_t row_groups; /* Parquet: row groups (repack fills it when checking inputs) */
 } pq_input;
 
 typedef struct pq_input_list {
@@ -130,6 +222,8 @@ typedef struct pq_src_options {
   const char *const *columns;
   size_t n_columns;
   int64_t batch_rows;
+  const int64_t *row_groups; /* Parquet: read only these (ascending); NULL = all */
+  size_t n_row_groups;
 } pq_src_options;
 
 /* One open input, text or Parquet. */
@@ -137,6 +231,12 @@ typedef struct pq_src {
   pq_text_reader *text;
   parq_reader *pq;
   int64_t rows_total, rows_done, size;
+  /* Row index within the file of the first row of the last batch. */
+  int64_t first_row;
+  /* Row-group selection: the groups, their first rows, position */
+  const int64_t *sel;
+  size_t n_sel, k;
+  int64_t *sel_start, in_group;
 } pq_src;
 
 /* fixed: a schema text inputs must follow (NULL: infer). Errors name the file. */
@@ -154,11 +254,12 @@ typedef parq_status (*pq_feed_open_fn)(void *user, size_t i, pq_src *s, parq_err
 typedef struct pq_feed pq_feed;
 parq_status pq_feed_start(size_t n_inputs, int depth, pq_feed_open_fn open, void *user,
                           pq_feed **out, parq_error *err);
-/* The next batch in input order (PARQ_OK; *input and *bytes_done, the bytes
- * of that input consumed, describe it), PARQ_DONE after the last, or the
- * reader's error (err filled, *input names the input). */
-parq_status pq_feed_next(pq_feed *f, struct ArrowArray *b, size_t *input, int64_t *bytes_done,
-                         parq_error *err);
+/* The next batch in input order (PARQ_OK; *input, *first_row (index of
+ * its first row in that input) and *bytes_done, the bytes of that input
+ * consumed, describe it), PARQ_DONE after the last, or the reader's error
+ * (err filled, *input names the input). */
+parq_status pq_feed_next(pq_feed *f, struct ArrowArray *b, size_t *input, int64_t *first_row,
+                         int64_t *bytes_done, parq_error *err);
 /* Stop the thread, join it, release queued batches. NULL is fine. */
 void pq_feed_stop(pq_feed *f);
 

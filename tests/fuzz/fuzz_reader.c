@@ -11,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   parq_read_options_init(&o);
   o.batch_rows = 97;
   o.verify_checksums = size & 1;
+  o.string_views = (size >> 1) & 1; /* half the inputs take the zero-copy view path */
   o.max_memory = 64 << 20;
   parq_reader *r = NULL;
   parq_error e;
