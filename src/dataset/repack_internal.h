@@ -76,6 +76,9 @@ typedef struct pq_spill {
   parq_buf *bufs, *ibufs;
   int64_t *rows, *bytes;  /* per bucket: rows, and bytes of the .spill file */
   size_t flush_at;
+  /* Start disk writeback after each flush (set when the spill will be
+   * fsynced): the final fsync then has little left to wait for. */
+  int writeback;
 } pq_spill;
 
 parq_status pq_spill_open(pq_spill *s, const char *dir, uint32_t n_buckets, size_t flush_at,

@@ -302,6 +302,7 @@ parq_status pq_repack_pass1(run *r, uint32_t nb, pq_marker *m) {
   pq_repack_rm_tree(r->rankdir, 0);
   pq_spill sp;
   PARQ_TRY(pq_spill_open(&sp, r->rankdir, nb, flush_at, r->err));
+  sp.writeback = r->o->fsync != 0;
   parq_status st = r->o->threads > 1 ? spill_piped(r, &sp) : spill_serial(r, &sp);
   /* fsyncs + marker beside pass 2 (durable_main); in an MPI job the marker
    * must exist before the ranks compare notes, so it is written here */

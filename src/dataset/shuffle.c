@@ -146,12 +146,18 @@ static parq_status write_all(int fd, const uint8_t *p, size_t n, const char *wha
   return PARQ_OK;
 }
 
-static parq_status flush_one(const char *path, int fd, parq_buf *buf, parq_error *err) {
+static parq_status flush_one(const char *path, int fd, parq_buf *buf, int writeback, parq_error *err) {
   if (buf->len == 0) return PARQ_OK;
   int own = fd < 0;
   if (own && (fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
     return parq_err_errno(err, "open %s", path);
   parq_status st = write_all(fd, buf->data, buf->len, path, err);
+#ifdef SYNC_FILE_RANGE_WRITE
+  /* Advisory, non-blocking; a failure resurfaces at the fsync. */
+  if (st == PARQ_OK && writeback) (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+  (void)writeback;
+#endif
   if (own) close(fd);
   buf->len = 0;
   return st;
@@ -160,9 +166,9 @@ static parq_status flush_one(const char *path, int fd, parq_buf *buf, parq_error
 static parq_status flush_bucket(pq_spill *s, uint32_t b, parq_error *err) {
   char path[4200];
   pq_spill_bucket_path(s->dir, b, path, sizeof path);
-  PARQ_TRY(flush_one(path, s->fds[b], &s->bufs[b], err));
+  PARQ_TRY(flush_one(path, s->fds[b], &s->bufs[b], s->writeback, err));
   pq_spill_index_path(s->dir, b, path, sizeof path);
-  return flush_one(path, s->ifds[b], &s->ibufs[b], err);
+  return flush_one(path, s->ifds[b], &s->ibufs[b], s->writeback, err);
 }
 
 parq_status pq_spill_add_row(pq_spill *s, uint64_t key, const uint8_t *row, size_t len,
