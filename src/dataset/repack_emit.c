@@ -83,34 +83,92 @@ static parq_status open_shard(run *r) {
   return parq_writer_open(r->shard_path, &r->schema, &wo, &r->w, r->err);
 }
 
-/* One process: the manifest grows after every shard (a kill loses at most
- * the shard being written). MPI: the record waits for rank 0's final
- * gather. */
-static parq_status close_shard(run *r) {
-  parq_writer *w = r->w;
-  r->w = NULL;
-  PARQ_TRY(parq_writer_close(w, r->err));
+/* Closing a shard: finish the file (wait for its last pages, footer,
+ * fsync, rename), hash it, and record it — in the manifest at once with one
+ * process (a kill loses at most the shard being written), for rank 0's
+ * final gather under MPI. This runs on a helper thread while the emitter
+ * goes on with the next shard: it is mostly waiting on the disk. One close
+ * at a time, so shards are recorded in order. */
+typedef struct pq_shard_close {
+  run *r;
+  parq_writer *w;
+  char path[4200];
+  int64_t idx, rows, rgs, chars;
+  double t0;
+  pthread_t tid;
+  int threaded;
+  int64_t bytes;
+  parq_status st;
+  parq_error err;
+} pq_shard_close;
+
+static void *shard_close_main(void *arg) {
+  pq_shard_close *c = arg;
+  run *r = c->r;
+  parq_error *err = &c->err;
+  parq_writer *w = c->w;
+  c->w = NULL;
+  parq_status st = parq_writer_close(w, err);
   pq_manifest_shard s;
   memset(&s, 0, sizeof s);
-  snprintf(s.path, sizeof s.path, "shard_%05lld.parquet", (long long)r->shard_idx);
-  s.rows = r->shard_rows;
-  s.row_groups = r->shard_rgs;
-  s.text_chars = r->shard_chars;
-  PARQ_TRY(pq_file_xxh3(r->shard_path, &s.xxh3, &s.bytes, r->err));
-  if (r->comm->size == 1) {
-    PARQ_TRY(pq_repack_manifest_push(&r->man, &s, r->err));
-    PARQ_TRY(pq_repack_manifest_write(r->o->output_dir, &r->man, r->o->fsync, r->err));
-  } else {
+  snprintf(s.path, sizeof s.path, "shard_%05lld.parquet", (long long)c->idx);
+  s.rows = c->rows;
+  s.row_groups = c->rgs;
+  s.text_chars = c->chars;
+  if (st == PARQ_OK) st = pq_file_xxh3(c->path, &s.xxh3, &s.bytes, err);
+  if (st == PARQ_OK && r->comm->size == 1) {
+    st = pq_repack_manifest_push(&r->man, &s, err);
+    if (st == PARQ_OK) st = pq_repack_manifest_write(r->o->output_dir, &r->man, r->o->fsync, err);
+  } else if (st == PARQ_OK) {
     if (r->n_mine == r->cap_mine) {
       size_t nc = r->cap_mine ? r->cap_mine * 2 : 16;
       pq_manifest_shard *t = realloc(r->mine, nc * sizeof *t);
-      if (!t) return parq_err_set(r->err, PARQ_ENOMEM, "out of memory");
-      r->mine = t;
-      r->cap_mine = nc;
+      if (!t) st = parq_err_set(err, PARQ_ENOMEM, "out of memory");
+      else r->mine = t, r->cap_mine = nc;
     }
-    r->mine[r->n_mine++] = s;
+    if (st == PARQ_OK) r->mine[r->n_mine++] = s;
   }
-  pq_repack_report(r, PARQ_REPACK_SHARD, r->shard_path, s.bytes, pq_repack_now() - r->shard_t0);
+  c->bytes = s.bytes;
+  c->st = st;
+  return NULL;
+}
+
+/* Wait for the pending close, report it, and pass on its status. */
+parq_status pq_repack_close_wait(run *r) {
+  pq_shard_close *c = r->closing;
+  if (!c) return PARQ_OK;
+  r->closing = NULL;
+  if (c->threaded) pthread_join(c->tid, NULL);
+  parq_status st = c->st;
+  if (st != PARQ_OK) {
+    *r->err = c->err;
+  } else {
+    /* report with the closed shard's figures (the emitter has moved on) */
+    int64_t idx = r->shard_idx, rows = r->shard_rows, chars = r->shard_chars;
+    r->shard_idx = c->idx, r->shard_rows = c->rows, r->shard_chars = c->chars;
+    pq_repack_report(r, PARQ_REPACK_SHARD, c->path, c->bytes, pq_repack_now() - c->t0);
+    r->shard_idx = idx, r->shard_rows = rows, r->shard_chars = chars;
+  }
+  free(c);
+  return st;
+}
+
+static parq_status close_shard(run *r) {
+  PARQ_TRY(pq_repack_close_wait(r));
+  pq_shard_close *c = calloc(1, sizeof *c);
+  if (!c) return parq_err_set(r->err, PARQ_ENOMEM, "out of memory");
+  c->r = r;
+  c->w = r->w;
+  r->w = NULL;
+  snprintf(c->path, sizeof c->path, "%s", r->shard_path);
+  c->idx = r->shard_idx;
+  c->rows = r->shard_rows;
+  c->rgs = r->shard_rgs;
+  c->chars = r->shard_chars;
+  c->t0 = r->shard_t0;
+  r->closing = c;
+  c->threaded = pthread_create(&c->tid, NULL, shard_close_main, c) == 0;
+  if (!c->threaded) shard_close_main(c); /* no thread: close inline */
   r->shard_idx++;
   return PARQ_OK;
 }
@@ -155,7 +213,7 @@ static size_t next_mine(const run *r, size_t s) {
   return s + (me + K - s % K) % K;
 }
 
-parq_status pq_repack_pass2(run *r, const pq_spillset *ss, const pq_plan *p) {
+static parq_status emit_pass2(run *r, const pq_spillset *ss, const pq_plan *p) {
   int K = ss->n_parts;
   uint32_t B = ss->n_buckets;
   int64_t *base = calloc((size_t)B + 1, sizeof *base);
@@ -245,7 +303,7 @@ parq_status pq_repack_pass2(run *r, const pq_spillset *ss, const pq_plan *p) {
 
 /* Each rank's spill is in key (= input) order, so a shard is a K-way merge
  * starting where the plan recorded each part's position. */
-parq_status pq_repack_pass2_ordered(run *r, const pq_spillset *ss, const pq_plan *p) {
+static parq_status emit_pass2_ordered(run *r, const pq_spillset *ss, const pq_plan *p) {
   int K = ss->n_parts;
   pq_spill_reader *rd = calloc((size_t)K, sizeof *rd);
   uint64_t *hk = calloc((size_t)K, sizeof *hk);
@@ -294,7 +352,7 @@ parq_status pq_repack_pass2_ordered(run *r, const pq_spillset *ss, const pq_plan
 
 /* ---------------- one process, no shuffle: inputs -> shards ---------------- */
 
-parq_status pq_repack_stream(run *r) {
+static parq_status emit_stream(run *r) {
   r->rows_total = -1;
   r->rows_done = r->done_rows;
   r->skip = r->done_rows;
@@ -333,4 +391,21 @@ parq_status pq_repack_stream(run *r) {
   PARQ_TRY(flush_batch(r));
   if (r->w) PARQ_TRY(close_shard(r));
   return PARQ_OK;
+}
+
+/* Every way out of pass 2 waits for the last shard's close: its status
+ * counts, and the run must not be torn down under the helper thread. */
+parq_status pq_repack_pass2(run *r, const pq_spillset *ss, const pq_plan *p) {
+  parq_status st = emit_pass2(r, ss, p), cs = pq_repack_close_wait(r);
+  return st != PARQ_OK ? st : cs;
+}
+
+parq_status pq_repack_pass2_ordered(run *r, const pq_spillset *ss, const pq_plan *p) {
+  parq_status st = emit_pass2_ordered(r, ss, p), cs = pq_repack_close_wait(r);
+  return st != PARQ_OK ? st : cs;
+}
+
+parq_status pq_repack_stream(run *r) {
+  parq_status st = emit_stream(r), cs = pq_repack_close_wait(r);
+  return st != PARQ_OK ? st : cs;
 }

@@ -68,6 +68,9 @@ typedef struct pq_repack_run {
   const pq_marker *dur_m;
   parq_status dur_st;
   parq_error dur_err;
+  /* the previous shard's close (footer, fsync, hash, manifest) on a helper
+   * thread while this thread encodes the next shard */
+  struct pq_shard_close *closing;
 } pq_repack_run;
 
 double pq_repack_now(void);
@@ -100,4 +103,6 @@ uint32_t pq_repack_row_chars(const pq_repack_run *r, const struct ArrowArray *b,
 parq_status pq_repack_stream(pq_repack_run *r);
 parq_status pq_repack_pass2(pq_repack_run *r, const pq_spillset *ss, const pq_plan *p);
 parq_status pq_repack_pass2_ordered(pq_repack_run *r, const pq_spillset *ss, const pq_plan *p);
+/* Wait for a shard close still running on its helper thread (none: OK). */
+parq_status pq_repack_close_wait(pq_repack_run *r);
 #endif
