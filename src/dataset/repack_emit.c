@@ -394,18 +394,22 @@ static parq_status emit_stream(run *r) {
 }
 
 /* Every way out of pass 2 waits for the last shard's close: its status
- * counts, and the run must not be torn down under the helper thread. */
+ * counts, and the run must not be torn down under the helper thread. An
+ * earlier error keeps its message. */
+static parq_status finish_emit(run *r, parq_status st) {
+  if (st == PARQ_OK) return pq_repack_close_wait(r);
+  parq_error keep = *r->err;
+  (void)pq_repack_close_wait(r);
+  *r->err = keep;
+  return st;
+}
+
 parq_status pq_repack_pass2(run *r, const pq_spillset *ss, const pq_plan *p) {
-  parq_status st = emit_pass2(r, ss, p), cs = pq_repack_close_wait(r);
-  return st != PARQ_OK ? st : cs;
+  return finish_emit(r, emit_pass2(r, ss, p));
 }
 
 parq_status pq_repack_pass2_ordered(run *r, const pq_spillset *ss, const pq_plan *p) {
-  parq_status st = emit_pass2_ordered(r, ss, p), cs = pq_repack_close_wait(r);
-  return st != PARQ_OK ? st : cs;
+  return finish_emit(r, emit_pass2_ordered(r, ss, p));
 }
 
-parq_status pq_repack_stream(run *r) {
-  parq_status st = emit_stream(r), cs = pq_repack_close_wait(r);
-  return st != PARQ_OK ? st : cs;
-}
+parq_status pq_repack_stream(run *r) { return finish_emit(r, emit_stream(r)); }
