@@ -1,7 +1,8 @@
 /* test_sql.c — unit tests of the SQL engine (src/dataset/query): parse errors carry the
  * offending token's offset, three-valued logic, NULL grouping, aggregates skipping NULLs,
  * ORDER BY NULLS FIRST/LAST, LIMIT/OFFSET, and the two-rank aggregate exchange through a
- * fake in-process communicator (same result as one rank). */
+ * fake in-process communicator (same result as one rank), and string-view columns ("vu":
+ * inline, out-of-line, NULL, and views pointing outside their buffers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "dataset/query/query.h"
 #include "io/io.h"
 #include "test.h"
+#include "util/arrow.h"
+#include "util/blob.h"
 
 static char path[256];
 
@@ -136,11 +139,82 @@ TEST(two_rank_merge) {
   free(got);
 }
 
+/* A one-column "+s" batch of string views; views[] are raw 16-byte views. */
+static void views_batch(struct ArrowSchema *s, struct ArrowArray *b, const uint8_t *views,
+                        int n, uint8_t *validity, const char *data) {
+  pq_arrow_schema_init(s, "+s", "", 0, 1);
+  pq_arrow_schema_init(s->children[0], "vu", "s", 2, 0);
+  pq_blob *blob = pq_blob_new(64);
+  memcpy(blob->data, data, strlen(data));
+  blob->len = strlen(data);
+  pq_blob **blobs = malloc(sizeof *blobs);
+  blobs[0] = blob;
+  uint8_t *vw = malloc((size_t)n * 16);
+  memcpy(vw, views, (size_t)n * 16);
+  struct ArrowArray kid;
+  int nulls = 0;
+  for (int i = 0; validity && i < n; i++) nulls += !(validity[0] >> i & 1);
+  pq_arrow_array_make_views(&kid, n, nulls, validity, vw, blobs, 1);
+  void *none[1] = {NULL};
+  pq_arrow_array_make(b, n, 0, 1, none, 1, &kid);
+}
+
+static void view(uint8_t *v, uint32_t len, const char *inl, int32_t bi, int32_t off) {
+  memset(v, 0, 16);
+  memcpy(v, &len, 4);
+  if (len <= 12) {
+    memcpy(v + 4, inl, len);
+  } else {
+    memcpy(v + 4, inl, 4);
+    memcpy(v + 8, &bi, 4);
+    memcpy(v + 12, &off, 4);
+  }
+}
+
+TEST(string_views) {
+  const char *data = "0123456789abcdefghijklmnopqrstuvwxyz";
+  uint8_t v[4 * 16];
+  view(v, 5, "short", 0, 0);
+  view(v + 16, 20, "0123", 0, 0);    /* out of line: data[0..20) */
+  view(v + 32, 0, "", 0, 0);         /* NULL slot */
+  view(v + 48, 13, "abcd", 0, 10);   /* data[10..23) */
+  uint8_t *valid = malloc(1);
+  valid[0] = 0x0B; /* rows 0, 1, 3 */
+  struct ArrowSchema s;
+  struct ArrowArray b;
+  views_batch(&s, &b, v, 4, valid, data);
+  parq_arena a = PARQ_ARENA_INIT;
+  qvec x;
+  pq_query_error err;
+  memset(&err, 0, sizeof err);
+  CHECK(pq_column_vec(&s, &b, "s", QT_STR, &a, &x, "t", &err) == PARQ_OK);
+  CHECK(x.t == QT_STR && x.n == 4);
+  CHECK(x.s[0].n == 5 && !memcmp(x.s[0].p, "short", 5));
+  CHECK(x.s[1].n == 20 && !memcmp(x.s[1].p, data, 20));
+  CHECK(x.nul && x.nul[2] && !x.nul[0] && !x.nul[3]);
+  CHECK(x.s[3].n == 13 && !memcmp(x.s[3].p, data + 10, 13));
+  b.release(&b);
+  s.release(&s);
+  /* hostile views: a buffer index past the buffers, a range past the buffer's end */
+  view(v + 16, 20, "0123", 1, 0);
+  views_batch(&s, &b, v, 2, NULL, data);
+  CHECK(pq_column_vec(&s, &b, "s", QT_STR, &a, &x, "t", &err) == PARQ_ECORRUPT);
+  b.release(&b);
+  s.release(&s);
+  view(v + 16, 30, "0123", 0, 20);
+  views_batch(&s, &b, v, 2, NULL, data);
+  CHECK(pq_column_vec(&s, &b, "s", QT_STR, &a, &x, "t", &err) == PARQ_ECORRUPT);
+  b.release(&b);
+  s.release(&s);
+  parq_arena_free(&a);
+}
+
 int main(void) {
   write_data();
   RUN(parse_error_positions);
   RUN(null_semantics);
   RUN(two_rank_merge);
+  RUN(string_views);
   unlink(path);
   TEST_SUMMARY();
 }

@@ -2,7 +2,8 @@
  * first input's schema, scans this rank's share of row groups (Parquet:
  * projection = the referenced columns, WHERE conjuncts pushed down as
  * parq_predicate) or whole text files, converts each Arrow batch into
- * column vectors, filters, then either aggregates or projects into the
+ * column vectors (strings read as Arrow views: pointers into the pages, no
+ * copy), filters, then either aggregates or projects into the
  * result. Distributed: aggregate states are exchanged by key hash, each rank
  * finishes its groups, and rank 0 gathers the rows and applies ORDER BY /
  * LIMIT. */
@@ -47,9 +48,39 @@ static double dec_to_double(const uint8_t *p, int width, int scale) {
   return v / pow(10.0, scale);
 }
 
+/* A malloc'ed buffer kept across batches: the per-batch vectors that are fully
+ * overwritten anyway skip the arena's zero-fill and the page faults of fresh memory. */
+typedef struct qscr {
+  void *p;
+  size_t cap;
+} qscr;
+
+static void *scr_get(qscr *b, size_t n) {
+  if (n > b->cap) {
+    size_t c = n + n / 4 + 64;
+    void *p = malloc(c);
+    if (!p) return NULL;
+    free(b->p);
+    b->p = p;
+    b->cap = c;
+  }
+  return b->p;
+}
+
+static parq_status column_vec(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                              const char *path, qtype want, parq_arena *a, qscr *scr, qvec *v,
+                              const char *file, pq_query_error *err);
+
 /* Convert column `path` of the batch into v (type t; storage in arena). */
 parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowArray *batch,
                               const char *path, qtype want, parq_arena *a, qvec *v,
+                              const char *file, pq_query_error *err) {
+  return column_vec(schema, batch, path, want, a, NULL, v, file, err);
+}
+
+/* pq_column_vec; with scr, the values (every row is written below) live in scr. */
+static parq_status column_vec(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                              const char *path, qtype want, parq_arena *a, qscr *scr, qvec *v,
                               const char *file, pq_query_error *err) {
   int64_t n = batch->length;
   /* walk the struct path, collecting parent NULLs */
@@ -105,6 +136,15 @@ parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowAr
     x.n = n;
     if (at.kind == PQA_INT64) x.i = (int64_t *)arr->buffers[1] + arr->offset + off;
     else x.d = (double *)arr->buffers[1] + arr->offset + off;
+  } else if (scr && t != QT_NULL) {
+    memset(&x, 0, sizeof x);
+    x.t = t;
+    x.n = n;
+    void *p = scr_get(scr, (size_t)(n ? n : 1) * (t == QT_STR ? sizeof(qstr) : 8));
+    if (!p) goto oom;
+    if (t == QT_STR) x.s = p;
+    else if (t == QT_DBL) x.d = p;
+    else x.i = p;
   } else if (pq_vec_alloc(&x, t, n, a)) {
     goto oom;
   }
@@ -185,6 +225,42 @@ parq_status pq_column_vec(const struct ArrowSchema *schema, const struct ArrowAr
       }
       break;
     }
+    case PQA_UTF8_VIEW: case PQA_BINARY_VIEW: {
+      /* 16-byte views: length, then 12 inline bytes, or prefix, buffer index and
+       * offset into a data buffer (the reader's decompressed page). No bytes are
+       * copied: the batch outlives the frame. Indexes are checked against the
+       * array's buffer count (the last buffer holds the variadic sizes). */
+      const uint8_t *vw = (const uint8_t *)data + (size_t)o * 16;
+      int64_t nb = arr->n_buffers - 3; /* data buffers */
+      const int64_t *sizes = nb > 0 ? arr->buffers[arr->n_buffers - 1] : NULL;
+      if (nb > 0 && !sizes)
+        return pq_qerr(err, PARQ_ECORRUPT, -1, "%s: column '%s': views without buffer sizes",
+                       file, path);
+      for (int64_t r = 0; r < n; r++) {
+        const uint8_t *e = vw + (size_t)r * 16;
+        uint32_t l;
+        memcpy(&l, e, 4);
+        x.s[r].n = l;
+        if (l <= 12) {
+          x.s[r].p = (const char *)e + 4;
+        } else {
+          int32_t bi, of;
+          memcpy(&bi, e + 8, 4);
+          memcpy(&of, e + 12, 4);
+          if (bi < 0 || bi >= nb || of < 0 || (uint64_t)of + l > (uint64_t)sizes[bi]) {
+            if (nul && nul[r]) { /* a NULL slot's view is never read */
+              x.s[r].n = 0;
+              x.s[r].p = "";
+              continue;
+            }
+            return pq_qerr(err, PARQ_ECORRUPT, -1, "%s: column '%s': string view %lld is out "
+                           "of its buffers", file, path, (long long)r);
+          }
+          x.s[r].p = (const char *)arr->buffers[2 + bi] + of;
+        }
+      }
+      break;
+    }
     default: break;
   }
   if (t != want && want != QT_NULL) {
@@ -197,11 +273,16 @@ oom:
   return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory converting column '%s'", path);
 }
 
-/* Replace every frame column by its rows idx[0..m). */
-static parq_status gather_rows(qframe *f, const int64_t *idx, int64_t m, parq_arena *a,
-                               pq_query_error *err) {
+/* Replace every frame column by its rows idx[0..m). need (may be NULL = all): columns
+ * read after the filter; the others only shrink to m rows (nothing reads them). */
+static parq_status gather_rows(qframe *f, const int64_t *idx, int64_t m, const uint8_t *need,
+                               parq_arena *a, pq_query_error *err) {
   for (int k = 0; k < f->ncols; k++) {
     qvec *c = &f->cols[k], o;
+    if (need && !need[k]) {
+      c->n = m;
+      continue;
+    }
     if (pq_vec_alloc(&o, c->t, m, a)) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
     if (c->nul) {
       o.nul = parq_arena_alloc(a, (size_t)(m ? m : 1));
@@ -221,7 +302,8 @@ static parq_status gather_rows(qframe *f, const int64_t *idx, int64_t m, parq_ar
 }
 
 /* Keep rows where sel is TRUE (not NULL). */
-static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_query_error *err) {
+static parq_status apply_filter(const qvec *sel, qframe *f, const uint8_t *need, parq_arena *a,
+                                pq_query_error *err) {
   int64_t n = f->n, m = 0;
   int64_t *idx = parq_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *idx);
   if (!idx) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
@@ -231,7 +313,80 @@ static parq_status apply_filter(const qvec *sel, qframe *f, parq_arena *a, pq_qu
   else
     for (int64_t r = 0; r < n; r++) idx[m] = r, m += sel->i[r] != 0;
   if (m == n) return PARQ_OK;
-  return gather_rows(f, idx, m, a, err);
+  return gather_rows(f, idx, m, need, a, err);
+}
+
+/* Mark the scan columns an expression (bound on the scan frame) reads. */
+static void mark_cols(const qexpr *e, uint8_t *need, int nscan) {
+  if (!e) return;
+  if (e->kind == QE_COL && e->slot >= 0 && e->slot < nscan) need[e->slot] = 1;
+  for (int k = 0; k < e->nargs; k++) mark_cols(e->args[k], need, nscan);
+}
+
+/* WHERE as a conjunction of `numeric column OP literal` (the pushed-down shape): the
+ * selection vector is built straight from the columns, conjunct after conjunct over the
+ * rows still selected, with no boolean vectors in between. Same truth as pq_eval: a
+ * NULL value fails its conjunct, NaN sorts largest (and equals itself). */
+#define MAX_CONJ 16
+typedef struct qconj {
+  qtype t; /* column type */
+  int slot, op, dbl;
+  int64_t ci;
+  double cd;
+} qconj;
+
+/* 1 when e is such a conjunction (its conjuncts appended to c), else 0. */
+static int collect_conj(const qexpr *e, qconj *c, int *nc) {
+  if (e->kind != QE_BIN) return 0;
+  if (e->op == QO_AND)
+    return collect_conj(e->args[0], c, nc) && collect_conj(e->args[1], c, nc);
+  if (e->op < QO_EQ || e->op > QO_GE || *nc == MAX_CONJ) return 0;
+  const qexpr *x = e->args[0], *l = e->args[1];
+  if (x->kind != QE_COL || l->kind != QE_LIT || x->slot < 0) return 0;
+  qtype t = x->type;
+  int same = t == l->lt && (t == QT_INT || t == QT_DBL || t == QT_DATE || t == QT_TS);
+  if (!same && !(t == QT_DBL && l->lt == QT_INT)) return 0;
+  qconj *q = &c[(*nc)++];
+  q->t = t;
+  q->slot = x->slot;
+  q->op = e->op;
+  q->dbl = t == QT_DBL;
+  q->ci = l->li;
+  q->cd = l->lt == QT_DBL ? l->ld : (double)l->li;
+  if (q->dbl && isnan(q->cd)) return 0; /* NaN literal: general path */
+  return 1;
+}
+
+/* Keep in idx[0..*m) the rows (all n when first) passing conjunct c over column v. */
+static void conj_select(const qconj *c, const qvec *v, int64_t n, int first, int64_t *idx,
+                        int64_t *m) {
+  const uint8_t *nul = v->nul;
+  int64_t k = 0, cnt = first ? n : *m;
+#define SEL(PASS)                                                              \
+  for (int64_t j = 0; j < cnt; j++) {                                          \
+    int64_t r = first ? j : idx[j];                                            \
+    idx[k] = r;                                                                \
+    k += (!nul || !nul[r]) & (PASS);                                           \
+  }
+#define OPS(V, C, NANP)                                                        \
+  switch (c->op) {                                                             \
+    case QO_EQ: SEL(V == C) break;                                             \
+    case QO_NE: SEL(V != C || NANP) break;                                     \
+    case QO_LT: SEL(V < C && !(NANP)) break;                                   \
+    case QO_LE: SEL(V <= C && !(NANP)) break;                                  \
+    case QO_GT: SEL(V > C || NANP) break;                                      \
+    default: SEL(V >= C || NANP) break;                                        \
+  }
+  if (c->dbl) {
+    const double *d = v->d, cd = c->cd;
+    OPS(d[r], cd, isnan(d[r]))
+  } else {
+    const int64_t *i = v->i, ci = c->ci;
+    OPS(i[r], ci, 0)
+  }
+#undef OPS
+#undef SEL
+  *m = k;
 }
 
 typedef struct run {
@@ -241,6 +396,11 @@ typedef struct run {
   pq_result *res;
   int64_t keep; /* offset + limit (top-k bound) or -1 */
   int done;     /* LIMIT without ORDER BY reached */
+  qscr *scr;    /* per scan column: its values, reused batch after batch */
+  uint8_t *need; /* per scan column: read after WHERE (the others are not gathered) */
+  qconj conj[MAX_CONJ]; /* WHERE as `column OP literal` conjuncts (nconj > 0) */
+  int nconj;
+  qscr sel;     /* their selection vector */
 } run;
 
 /* ORDER BY key compare of row a of ka[] against row b of kb[] (one vector per
@@ -307,8 +467,22 @@ static parq_status project_topk(run *R, qframe *f, parq_arena *a, pq_query_error
   int64_t bar = res->n >= keep ? keep - 1 : -1; /* res is sorted once it holds k rows */
   int64_t *h = parq_arena_alloc(a, (size_t)(keep < n ? keep : n) * sizeof *h + 8);
   if (!h) return pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+  /* first key an integer-like column without NULLs: most rows lose on it alone, so
+   * compare it inline and call the full comparison only on a tie */
+  qtype t0 = kv[0].t;
+  int fast = !kv[0].nul && kv[0].i && (t0 == QT_INT || t0 == QT_DATE || t0 == QT_TS || t0 == QT_BOOL);
+  int desc0 = q->order[0].desc;
+  const int64_t *k0 = kv[0].i;
+  int fast_bar = fast && bar >= 0 && !(rk[0].nul && rk[0].nul[bar]);
+  int64_t b0 = fast_bar ? rk[0].i[bar] : 0;
   for (int64_t r = 0; r < n; r++) {
-    if (bar >= 0 && key_cmp(q, kv, r, rk, bar) >= 0) continue; /* ties: kept row wins */
+    if (fast_bar) {
+      int64_t x = k0[r];
+      if (desc0 ? x < b0 : x > b0) continue;
+      if (x == b0 && key_cmp(q, kv, r, rk, bar) >= 0) continue;
+    } else if (bar >= 0 && key_cmp(q, kv, r, rk, bar) >= 0) {
+      continue; /* ties: kept row wins */
+    }
     if (hn < keep) {
       int64_t i = hn++;
       h[i] = r;
@@ -318,6 +492,8 @@ static parq_status project_topk(run *R, qframe *f, parq_arena *a, pq_query_error
         h[i] = t;
         i = p;
       }
+    } else if (fast && (desc0 ? k0[r] < k0[h[0]] : k0[r] > k0[h[0]])) {
+      continue; /* worse than the worst kept row on the first key alone */
     } else if (heap_worse(q, kv, h[0], r)) {
       h[0] = r;
       heap_down(q, kv, h, hn, 0);
@@ -325,7 +501,8 @@ static parq_status project_topk(run *R, qframe *f, parq_arena *a, pq_query_error
   }
   if (hn == 0) return PARQ_OK;
   qsort(h, (size_t)hn, sizeof *h, cmp_i64); /* input order, for stable ties */
-  if (hn < n) PARQ_TRY(gather_rows(f, h, hn, a, err));
+  /* the scan frame only needs its projected columns; aggregate frames need them all */
+  if (hn < n) PARQ_TRY(gather_rows(f, h, hn, R->q->aggregate ? NULL : R->need, a, err));
   qvec cols[256];
   for (int k = 0; k < q->nproj; k++) PARQ_TRY(pq_eval(q->proj[k], f, a, &cols[k], err));
   for (int k = 0; k < q->nproj; k++)
@@ -370,11 +547,21 @@ static parq_status process_batch(run *R, const struct ArrowSchema *schema,
   f.cols = parq_arena_calloc(&a, (size_t)(q->nscan ? q->nscan : 1), sizeof *f.cols);
   if (!f.cols) st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
   for (int k = 0; k < q->nscan && st == PARQ_OK; k++)
-    st = pq_column_vec(schema, batch, q->scan_cols[k], q->scan_types[k], &a, &f.cols[k], file, err);
-  if (st == PARQ_OK && q->where) {
+    st = column_vec(schema, batch, q->scan_cols[k], q->scan_types[k], &a, &R->scr[k], &f.cols[k],
+                    file, err);
+  int fastw = st == PARQ_OK && q->where && R->nconj > 0;
+  for (int k = 0; fastw && k < R->nconj; k++) /* the types it was planned for */
+    fastw = f.cols[R->conj[k].slot].t == R->conj[k].t;
+  if (fastw) {
+    int64_t n = f.n, m = 0, *idx = scr_get(&R->sel, (size_t)(n ? n : 1) * sizeof *idx);
+    if (!idx) st = pq_qerr(err, PARQ_ENOMEM, -1, "out of memory");
+    for (int k = 0; k < R->nconj && st == PARQ_OK && (k == 0 || m > 0); k++)
+      conj_select(&R->conj[k], &f.cols[R->conj[k].slot], n, k == 0, idx, &m);
+    if (st == PARQ_OK && m < n) st = gather_rows(&f, idx, m, R->need, &a, err);
+  } else if (st == PARQ_OK && q->where) {
     qvec sel;
     st = pq_eval(q->where, &f, &a, &sel, err);
-    if (st == PARQ_OK) st = apply_filter(&sel, &f, &a, err);
+    if (st == PARQ_OK) st = apply_filter(&sel, &f, R->need, &a, err);
   }
   if (st == PARQ_OK && f.n > 0) {
     if (q->aggregate) st = pq_agg_add(R->agg, &f, &a, err);
@@ -432,6 +619,7 @@ static parq_status scan_file(run *R, const pq_input *in, const int64_t *rgs, siz
     ro.predicates = q->preds;
     ro.n_predicates = (size_t)q->npreds;
     ro.batch_rows = R->o->batch_rows > 0 ? R->o->batch_rows : 65536;
+    ro.string_views = 1; /* strings point into the decompressed pages: no per-row copy */
     st = parq_reader_open(in->path, &ro, &pr, &err->e);
     if (st == PARQ_OK) st = parq_reader_schema(pr, &schema, &err->e);
     if (st == PARQ_OK && q->nscan == 0) {
@@ -500,7 +688,7 @@ static parq_status emit_groups(void *ctx, qframe *f, parq_arena *a, pq_query_err
   if (R->q->having) {
     qvec sel;
     PARQ_TRY(pq_eval(R->q->having, f, a, &sel, err));
-    PARQ_TRY(apply_filter(&sel, f, a, err));
+    PARQ_TRY(apply_filter(&sel, f, NULL, a, err));
   }
   return f->n ? project(R, f, a, err) : PARQ_OK;
 }
@@ -552,7 +740,12 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
   struct ArrowSchema schema = {0};
   int64_t *counts = NULL, **sel = NULL;
   size_t *nsel = NULL;
-  run R = {q, o, NULL, out, -1, 0};
+  run R;
+  memset(&R, 0, sizeof R);
+  R.q = q;
+  R.o = o;
+  R.res = out;
+  R.keep = -1;
   qtype *types = NULL;
   int64_t nrg0 = 0;
   st = open_schema(&inputs.v[0], &schema, &nrg0, &e);
@@ -574,6 +767,16 @@ parq_status pq_query_run(pq_query *q, const pq_exec_options *o, const pq_comm *c
   free(names);
   if (st != PARQ_OK) goto oom;
   if (q->limit >= 0) R.keep = q->offset + q->limit;
+  R.scr = calloc((size_t)q->nscan + 1, sizeof *R.scr);
+  R.need = calloc((size_t)q->nscan + 1, 1);
+  if (!R.scr || !R.need) goto oom;
+  if (q->where && !collect_conj(q->where, R.conj, &R.nconj)) R.nconj = 0;
+  if (q->aggregate) {
+    for (int k = 0; k < q->ngroup; k++) mark_cols(q->group[k], R.need, q->nscan);
+    for (int k = 0; k < q->naggs; k++) mark_cols(q->aggs[k], R.need, q->nscan);
+  } else {
+    for (int k = 0; k < q->nproj; k++) mark_cols(q->proj[k], R.need, q->nscan);
+  }
   if (q->aggregate && (st = pq_agg_new(q, o->memory_limit, &R.agg, &err->e)) != PARQ_OK) goto done;
   /* this rank's share: global row groups g % size == rank; text files i % size */
   counts = calloc(inputs.n, sizeof *counts);
@@ -634,6 +837,10 @@ done:
   free(counts);
   pq_dist_split_free(sel, nsel, inputs.n);
   pq_agg_free(R.agg);
+  for (int k = 0; R.scr && k < q->nscan; k++) free(R.scr[k].p);
+  free(R.sel.p);
+  free(R.scr);
+  free(R.need);
   pq_arrow_schema_release(&schema);
   pq_inputs_free(&inputs);
   return st;

@@ -50,6 +50,7 @@ int pq_arrow_to_qtype(const struct ArrowSchema *s, qtype *t) {
     case PQA_FLOAT32: case PQA_FLOAT64: *t = QT_DBL; return 1;
     case PQA_DECIMAL: *t = at.width <= 128 ? QT_DBL : QT_NULL; return at.width <= 128;
     case PQA_UTF8: case PQA_LARGE_UTF8: case PQA_BINARY: case PQA_LARGE_BINARY:
+    case PQA_UTF8_VIEW: case PQA_BINARY_VIEW:
       *t = QT_STR; return 1;
     case PQA_DATE32: case PQA_DATE64: *t = QT_DATE; return 1;
     case PQA_TIMESTAMP: *t = QT_TS; return 1;
@@ -202,6 +203,12 @@ static parq_status bind(B *b, qexpr *e, int allow_agg) {
       break;
     }
     case QE_FUNC:
+      /* min/max(DISTINCT x) = min/max(x); sum/avg over distinct values have no engine
+       * (the DISTINCT set only counts) and must not quietly return a wrong number */
+      if (e->distinct && (e->op == QF_MIN || e->op == QF_MAX)) e->distinct = 0;
+      if (e->distinct && (e->op == QF_SUM || e->op == QF_AVG))
+        return pq_qerr(b->err, PARQ_EUNSUPPORTED, e->pos, "%s(DISTINCT ...) is not supported",
+                       e->op == QF_SUM ? "sum" : "avg");
       switch (e->op) {
         case QF_COUNT: e->type = QT_INT; break;
         case QF_SUM:

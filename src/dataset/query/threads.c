@@ -82,6 +82,10 @@ static parq_status t_alltoallv(void *ctx, const parq_buf *send, parq_buf *recv, 
   if (tcomm_barrier(t)) return peer_failed(err);
   parq_status st = PARQ_OK;
   parq_buf_clear(recv);
+  size_t total = 0; /* one allocation, not doubling copies */
+  for (int r = 0; r < t->size; r++) total += t->send[r][me->rank].len;
+  if (parq_buf_reserve(recv, total))
+    st = parq_err_set(err, PARQ_ENOMEM, "out of memory exchanging data between threads");
   for (int r = 0; r < t->size && st == PARQ_OK; r++) {
     const parq_buf *b = &t->send[r][me->rank];
     if (b->len && parq_buf_append(recv, b->data, b->len) != PARQ_OK)
