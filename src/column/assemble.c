@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/levels.h"
 
 typedef struct ctx {
   const pq_schema *s;
@@ -118,7 +119,9 @@ static parq_status build_primitive(const ctx *c, const pq_node *n, int R, int D,
   int64_t nulls = 0;
   uint8_t *valid = NULL;
   if (def) {
-    for (int64_t i = 0; i < len; i++) nulls += def[SLOT(i)] != md;
+    if (!slots) nulls = len - pq_count_eq_u16(def, len, md); /* flat: slots are levels */
+    else
+      for (int64_t i = 0; i < len; i++) nulls += def[SLOT(i)] != md;
     if (nulls) {
       valid = calloc((size_t)(len + 8) / 8 + 1, 1);
       if (!valid) goto oom;

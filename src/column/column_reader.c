@@ -8,6 +8,7 @@
 
 #include "encoding/encoding.h"
 #include "util/crc32.h"
+#include "util/levels.h"
 #include "util/error.h"
 
 #define MAX_PAGE_BYTES ((int64_t)1 << 31)
@@ -483,8 +484,7 @@ static parq_status decode_levels_v1(int32_t encoding, int max_level, const uint8
 }
 
 static parq_status check_levels(const uint16_t *lv, int64_t n, int max, const char *what, parq_error *err) {
-  uint16_t m = 0;
-  for (int64_t i = 0; i < n; i++) m = lv[i] > m ? lv[i] : m;
+  uint16_t m = pq_max_u16(lv, n);
   if (m > max) return parq_err_set(err, PARQ_ECORRUPT, "%s level %u exceeds the column's maximum %d", what, m, max);
   return PARQ_OK;
 }
@@ -704,7 +704,7 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       const uint16_t *dv = (const uint16_t *)(b->def.data + b->def.len);
       int64_t cnt = 0;
       uint16_t md = (uint16_t)leaf->max_def;
-      for (int64_t i = 0; i < n; i++) cnt += dv[i] == md;
+      cnt = pq_count_eq_u16(dv, n, md);
       nv = cnt;
     }
     if (!st) st = decode_values(c, encoding, vals, vlen, nv, b, err);
