@@ -105,8 +105,9 @@ typedef struct pq_bucket_rec {
 } pq_bucket_rec;
 
 typedef struct pq_bucket {
-  uint8_t *data;
+  uint8_t *data;         /* malloc'ed, or the spill file mapped read-only (mapped) */
   size_t size;
+  int mapped;
   pq_bucket_rec *recs;
   int64_t n;
 } pq_bucket;
