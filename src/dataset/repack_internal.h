@@ -16,6 +16,7 @@
 #include "parq.h"
 #include "util/arrow.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 /* One node per schema node: encoder plan and decoder builder at once. */
 typedef struct pq_rnode {
@@ -58,8 +59,6 @@ uint64_t pq_shuffle_key(uint64_t row_id, uint64_t seed);
 static inline uint32_t pq_shuffle_bucket(uint64_t key, uint32_t n_buckets) {
   return (uint32_t)(((unsigned __int128)key * n_buckets) >> 64);
 }
-/* UTF-8 code points in p[0..len) (bytes that are not continuation bytes). */
-int64_t pq_utf8_chars(const uint8_t *p, int64_t len);
 
 /* ---- spill files ----
  * Bucket b is two files: DIR/bucket_NNNNN.spill holds the encoded rows back

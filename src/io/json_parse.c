@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "io/io_internal.h"
+#include "util/utf8.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -60,27 +61,6 @@ static inline const char *scan_special(const char *p, const char *end) {
   }
   return end;
 #endif
-}
-
-/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 if invalid. */
-static inline int utf8_seq(const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0];
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return (end - p >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-  if (c < 0xF0) {
-    if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && p[1] < 0xA0) return 0;           /* overlong */
-    if (c == 0xED && p[1] >= 0xA0) return 0;          /* surrogates */
-    return 3;
-  }
-  if (c < 0xF5) {
-    if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-      return 0;
-    if (c == 0xF0 && p[1] < 0x90) return 0;
-    if (c == 0xF4 && p[1] >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
 }
 
 static inline int hex4(const char *p) {
@@ -207,7 +187,7 @@ parq_status pq_json_string(pq_jctx *c, parq_buf *out) {
     while (p < end && ascii < 8) {
       unsigned char b = (unsigned char)*p;
       if (b >= 0x80) {
-        int n = utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+        int n = pq_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
         if (!n) {
           c->p = p;
           return pq_json_syntax(c, "invalid UTF-8 in string");

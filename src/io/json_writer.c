@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io/io_internal.h"
+#include "util/utf8.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -20,24 +21,6 @@ static const char esc_tab[32] = {'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't
                                  'r', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
                                  'u', 'u', 'u', 'u', 'u', 'u'};
 static const char hexd[] = "0123456789abcdef";
-
-static inline int utf8_len(const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0];
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return (end - p >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-  if (c < 0xF0) {
-    if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)) return 0;
-    return 3;
-  }
-  if (c < 0xF5) {
-    if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-      return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)) return 0;
-    return 4;
-  }
-  return 0;
-}
 
 parq_status pq_json_escape(const char *s, size_t n, parq_buf *out) {
   if (n > (SIZE_MAX - 8) / 6 || parq_buf_reserve(out, n * 6 + 2)) return PARQ_ENOMEM;
@@ -76,7 +59,7 @@ parq_status pq_json_escape(const char *s, size_t n, parq_buf *out) {
 #endif
     unsigned char c = *p;
     if (c >= 0x80) {
-      int k = utf8_len(p, end);
+      int k = pq_utf8_seq(p, end);
       if (k) {
         memcpy(o, p, (size_t)k);
         o += k;

@@ -14,6 +14,7 @@
 
 #include "dataset/query/query.h"
 #include "io/io_internal.h"
+#include "util/utf8.h"
 
 const char *pq_qtype_name(qtype t) {
   static const char *const n[] = {"NULL", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "DATE",
@@ -480,11 +481,6 @@ static int like(const char *s, size_t n, const char *p, size_t m, int ci) {
 
 /* ---------------- functions ---------------- */
 
-static int64_t utf8_count(const char *p, uint32_t n) {
-  int64_t c = 0;
-  for (uint32_t k = 0; k < n; k++) c += ((unsigned char)p[k] & 0xC0) != 0x80;
-  return c;
-}
 /* Byte offset of code point index ci (clamped to n). */
 static uint32_t utf8_off(const char *p, uint32_t n, int64_t ci) {
   uint32_t k = 0;
@@ -551,7 +547,7 @@ static parq_status eval_func(const qexpr *e, const qframe *f, parq_arena *a, qve
     case QF_LENGTH:
       PARQ_TRY(pq_vec_cast(&v[0], QT_STR, a, &x, e->pos, err));
       for (int64_t r = 0; r < n; r++)
-        if (!isnul(&x, r)) out->i[r] = utf8_count(x.s[r].p, x.s[r].n);
+        if (!isnul(&x, r)) out->i[r] = pq_utf8_chars((const uint8_t *)x.s[r].p, x.s[r].n);
       return PARQ_OK;
     case QF_LOWER:
     case QF_UPPER:
@@ -579,7 +575,7 @@ static parq_status eval_func(const qexpr *e, const qframe *f, parq_arena *a, qve
       }
       for (int64_t r = 0; r < n; r++) {
         if (isnul(out, r)) continue;
-        int64_t cnt = utf8_count(x.s[r].p, x.s[r].n);
+        int64_t cnt = pq_utf8_chars((const uint8_t *)x.s[r].p, x.s[r].n);
         int64_t s0 = st.i[r];
         if (s0 < 0) s0 = cnt + s0 + 1;
         int64_t lo = s0, hi = na > 2 ? (ln.i[r] < 0 ? s0 : s0 + (ln.i[r] > cnt + 1 ? cnt + 1 : ln.i[r])) : cnt + 1;
