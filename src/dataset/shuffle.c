@@ -219,8 +219,8 @@ static int rec_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Read exactly n bytes of `path` (which must be n bytes long) into dst. */
-static parq_status read_exact(const char *path, uint8_t *dst, int64_t n, parq_error *err) {
+/* Open `path` read-only and check that it is exactly n bytes long. */
+static parq_status open_sized(const char *path, int64_t n, int *fd_out, parq_error *err) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return parq_err_errno(err, "open %s", path);
   struct stat sb;
@@ -233,6 +233,14 @@ static parq_status read_exact(const char *path, uint8_t *dst, int64_t n, parq_er
     return parq_err_set(err, PARQ_ECORRUPT, "%s: spill file has %lld bytes, expected %lld", path,
                         (long long)sb.st_size, (long long)n);
   }
+  *fd_out = fd;
+  return PARQ_OK;
+}
+
+/* Read exactly n bytes of `path` (which must be n bytes long) into dst. */
+static parq_status read_exact(const char *path, uint8_t *dst, int64_t n, parq_error *err) {
+  int fd;
+  PARQ_TRY(open_sized(path, n, &fd, err));
   size_t got = 0;
   while (got < (size_t)n) {
     ssize_t r = read(fd, dst + got, (size_t)n - got);
@@ -251,18 +259,8 @@ static parq_status read_exact(const char *path, uint8_t *dst, int64_t n, parq_er
 
 /* Map `path`, which must be exactly n > 0 bytes long, read-only. */
 static parq_status map_exact(const char *path, int64_t n, uint8_t **out, parq_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return parq_err_errno(err, "open %s", path);
-  struct stat sb;
-  if (fstat(fd, &sb) != 0) {
-    close(fd);
-    return parq_err_errno(err, "stat %s", path);
-  }
-  if (sb.st_size != n) {
-    close(fd);
-    return parq_err_set(err, PARQ_ECORRUPT, "%s: spill file has %lld bytes, expected %lld", path,
-                        (long long)sb.st_size, (long long)n);
-  }
+  int fd;
+  PARQ_TRY(open_sized(path, n, &fd, err));
   void *m = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   close(fd);
   if (m == MAP_FAILED) return parq_err_errno(err, "mmap %s", path);
