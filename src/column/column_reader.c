@@ -301,26 +301,16 @@ static parq_status gather_dict(pq_column_cursor *c, const uint32_t *idx, int64_t
     return parq_err_set(err, PARQ_ENOMEM, "%s: out of memory", c->ctx);
   uint8_t *dst = b->data.data + b->data.len;
   const uint8_t *src = c->dict_data.data;
-  if (c->wide) {
-    int64_t *off = (int64_t *)(b->offsets.data + b->offsets.len), pos = (int64_t)b->data.len;
-    for (int64_t i = 0; i < n; i++) {
-      uint32_t k = idx[i];
-      int32_t l = doff[k + 1] - doff[k];
-      if (l) memcpy(dst, src + doff[k], (size_t)l);
-      dst += l;
-      pos += l;
-      off[i] = pos;
-    }
-  } else {
-    int32_t *off = (int32_t *)(b->offsets.data + b->offsets.len), pos = (int32_t)b->data.len;
-    for (int64_t i = 0; i < n; i++) {
-      uint32_t k = idx[i];
-      int32_t l = doff[k + 1] - doff[k];
-      if (l) memcpy(dst, src + doff[k], (size_t)l);
-      dst += l;
-      pos += l;
-      off[i] = pos;
-    }
+  uint8_t *offs = b->offsets.data + b->offsets.len;
+  int64_t pos = (int64_t)b->data.len;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t k = idx[i];
+    int32_t l = doff[k + 1] - doff[k];
+    if (l) memcpy(dst, src + doff[k], (size_t)l);
+    dst += l;
+    pos += l;
+    if (c->wide) ((int64_t *)offs)[i] = pos; /* loop-invariant branch */
+    else ((int32_t *)offs)[i] = (int32_t)pos;
   }
   b->offsets.len += (size_t)n * (c->wide ? 8 : 4);
   b->data.len += total;
