@@ -82,16 +82,12 @@ void pq_cursor_set_views(pq_column_cursor *c, bool views) {
   c->pending.views = c->views;
 }
 
+static void release_scratch(pq_column_cursor *c);
+
 void pq_cursor_free(pq_column_cursor *c) {
-  pq_blob_unref(c->dict_blob);
+  release_scratch(c);
   pq_blob_unref(c->page_blob);
-  c->dict_blob = c->page_blob = NULL;
-  parq_buf_free(&c->dict_values);
-  parq_buf_free(&c->dict_offsets);
-  parq_buf_free(&c->dict_data);
-  parq_buf_free(&c->page);
-  parq_buf_free(&c->idx);
-  parq_buf_free(&c->tmp_off);
+  c->page_blob = NULL;
   pq_leaf_batch_free(&c->pending);
 }
 
