@@ -266,6 +266,16 @@ typedef struct array_priv {
   int n_blobs;
 } array_priv;
 
+/* The private block itself (its buffers and children are handled by the caller). */
+static void priv_free(array_priv *p) {
+  if (!p) return;
+  free(p->blobs);
+  free(p->buffers);
+  free(p->children);
+  free(p->child_ptrs);
+  free(p);
+}
+
 static void array_release(struct ArrowArray *a) {
   if (!a || !a->release) return;
   array_priv *p = a->private_data;
@@ -275,11 +285,7 @@ static void array_release(struct ArrowArray *a) {
     for (int i = 0; i < p->n_buffers; i++)
       if (i < 2 || i >= 2 + p->n_blobs) free(p->buffers[i]);
     for (int i = 0; i < p->n_blobs; i++) pq_blob_unref(p->blobs[i]);
-    free(p->blobs);
-    free(p->buffers);
-    free(p->children);
-    free(p->child_ptrs);
-    free(p);
+    priv_free(p);
   }
   a->release = NULL;
 }
@@ -322,12 +328,7 @@ fail:
   for (int i = 0; i < n_buffers; i++) free(buffers[i]);
   for (int i = 0; i < n_children; i++)
     if (children[i].release) children[i].release(&children[i]);
-  if (p) {
-    free(p->buffers);
-    free(p->children);
-    free(p->child_ptrs);
-    free(p);
-  }
+  priv_free(p);
   return PARQ_ENOMEM;
 }
 
@@ -360,12 +361,7 @@ fail:
   free(sizes);
   for (int i = 0; i < n_blobs; i++) pq_blob_unref(blobs[i]);
   free(blobs);
-  if (p) {
-    free(p->buffers);
-    free(p->children);
-    free(p->child_ptrs);
-    free(p);
-  }
+  priv_free(p);
   return PARQ_ENOMEM;
 }
 
