@@ -29,16 +29,19 @@ int pq_repack_cancelled(run *r) {
   return 0;
 }
 
-void pq_repack_report(run *r, parq_repack_phase phase, const char *path, int64_t shard_bytes,
-                      double shard_secs) {
+/* Progress with explicit shard figures (a closed shard's, reported after
+ * the emitter has moved on to the next one). */
+static void report_shard(run *r, parq_repack_phase phase, const char *path, int64_t shard,
+                         int64_t shard_rows, int64_t shard_chars, int64_t shard_bytes,
+                         double shard_secs) {
   if (!r->o->progress) return;
   parq_repack_progress p;
   memset(&p, 0, sizeof p);
   p.phase = phase;
   p.path = path;
-  p.shard = r->shard_idx;
-  p.shard_rows = r->shard_rows;
-  p.shard_chars = r->shard_chars;
+  p.shard = shard;
+  p.shard_rows = shard_rows;
+  p.shard_chars = shard_chars;
   p.shard_bytes = shard_bytes;
   p.shard_seconds = shard_secs;
   p.rows_done = r->rows_done;
@@ -55,6 +58,11 @@ void pq_repack_report(run *r, parq_repack_phase phase, const char *path, int64_t
   else if (r->rows_total < 0 && r->bytes_done > 0 && r->emit_t0 > 0)
     p.eta = spent * (double)(r->bytes_total - r->bytes_done) / (double)r->bytes_done;
   r->o->progress(r->o->progress_user, &p);
+}
+
+void pq_repack_report(run *r, parq_repack_phase phase, const char *path, int64_t shard_bytes,
+                      double shard_secs) {
+  report_shard(r, phase, path, r->shard_idx, r->shard_rows, r->shard_chars, shard_bytes, shard_secs);
 }
 
 /* ---------------- the emitter ---------------- */
@@ -143,11 +151,8 @@ parq_status pq_repack_close_wait(run *r) {
   if (st != PARQ_OK) {
     *r->err = c->err;
   } else {
-    /* report with the closed shard's figures (the emitter has moved on) */
-    int64_t idx = r->shard_idx, rows = r->shard_rows, chars = r->shard_chars;
-    r->shard_idx = c->idx, r->shard_rows = c->rows, r->shard_chars = c->chars;
-    pq_repack_report(r, PARQ_REPACK_SHARD, c->path, c->bytes, pq_repack_now() - c->t0);
-    r->shard_idx = idx, r->shard_rows = rows, r->shard_chars = chars;
+    report_shard(r, PARQ_REPACK_SHARD, c->path, c->idx, c->rows, c->chars, c->bytes,
+                 pq_repack_now() - c->t0);
   }
   free(c);
   return st;
