@@ -105,16 +105,16 @@ static parq_status append_offsets_base(parq_buf *offsets, size_t n, int32_t **ou
  * 12) or its first 4 bytes, the int32 index of the buffer holding it and the
  * int32 offset there. Views point into the decompressed pages (blobs), so
  * the value bytes are never copied. */
-static inline void make_view(uint8_t *v, const uint8_t *s, uint32_t len, int32_t bi, uint32_t off) {
-  memset(v, 0, 16);
-  memcpy(v, &len, 4);
-  if (len <= 12) {
-    if (len) memcpy(v + 4, s, len);
-  } else {
-    memcpy(v + 4, s, 4);
-    memcpy(v + 8, &bi, 4);
-    memcpy(v + 12, &off, 4);
-  }
+
+/* n PLAIN byte arrays at p (inside blob) appended to out as views with
+ * buffer index bi. */
+static parq_status plain_views(const pq_blob *blob, const uint8_t *p, size_t len, int64_t n,
+                               int32_t bi, parq_buf *out, parq_error *err) {
+  if (parq_buf_reserve(out, (size_t)n * 16)) return PARQ_ENOMEM;
+  PARQ_TRY(pq_plain_decode_byte_array_views(p, len, (size_t)n, (uint32_t)(p - blob->data), bi,
+                                            out->data + out->len, err));
+  out->len += (size_t)n * 16;
+  return PARQ_OK;
 }
 
 /* Position of blob in b's buffer list, adding it (with a reference) unless
@@ -128,31 +128,6 @@ static parq_status batch_blob_index(pq_leaf_batch *b, pq_blob *blob, int32_t *id
   if (n >= INT32_MAX || parq_buf_append(&b->blobs, &blob, sizeof blob)) return PARQ_ENOMEM;
   pq_blob_ref(blob);
   *idx = (int32_t)n;
-  return PARQ_OK;
-}
-
-/* n PLAIN byte arrays at p (inside blob) as views with buffer index bi. */
-static parq_status plain_views(const pq_blob *blob, const uint8_t *p, size_t len, int64_t n,
-                               int32_t bi, parq_buf *out, parq_error *err) {
-  if ((size_t)n > len / 4)
-    return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: %lld values need at least %lld bytes, only %zu present",
-                        (long long)n, (long long)n * 4, len);
-  if (parq_buf_reserve(out, (size_t)n * 16)) return PARQ_ENOMEM;
-  uint8_t *v = out->data + out->len;
-  size_t pos = 0;
-  for (int64_t i = 0; i < n; i++) {
-    if (len - pos < 4)
-      return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: value %lld: length prefix past the end of the page", (long long)i);
-    uint32_t l;
-    memcpy(&l, p + pos, 4);
-    pos += 4;
-    if (l > len - pos)
-      return parq_err_set(err, PARQ_ECORRUPT, "PLAIN BYTE_ARRAY: value %lld of %u bytes exceeds the page (%zu bytes left)",
-                          (long long)i, l, len - pos);
-    make_view(v + 16 * i, p + pos, l, bi, (uint32_t)(p + pos - blob->data));
-    pos += l;
-  }
-  out->len += (size_t)n * 16;
   return PARQ_OK;
 }
 
@@ -221,7 +196,7 @@ static parq_status decode_views(pq_column_cursor *c, int32_t encoding, const uin
         uint8_t *v = b->values.data + b->values.len;
         int32_t prev = 0;
         for (int64_t i = 0; i < n; i++) {
-          make_view(v + 16 * i, blob->data + prev, (uint32_t)(off[i] - prev), bi, (uint32_t)prev);
+          pq_view_make(v + 16 * i, blob->data + prev, (uint32_t)(off[i] - prev), bi, (uint32_t)prev);
           prev = off[i];
         }
         b->values.len += (size_t)n * 16;

@@ -20,6 +20,7 @@
 #define PARQ_ENCODING_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "parq.h"
 #include "util/buf.h"
@@ -56,6 +57,26 @@ parq_status pq_plain_decode_byte_array(const uint8_t *data, size_t len, size_t n
 parq_status pq_plain_decode_byte_array_rel(const uint8_t *data, size_t len, size_t n,
                                            parq_buf *bytes, int32_t *offsets_out,
                                            size_t *consumed, parq_error *err);
+/* Arrow string view (16 bytes): int32 length, then the value inline when
+ * it is <= 12 bytes, else its first 4 bytes, the buffer index bi and the
+ * offset off of the value in that buffer. */
+static inline void pq_view_make(uint8_t *v, const uint8_t *s, uint32_t len, int32_t bi, uint32_t off) {
+  memset(v, 0, 16);
+  memcpy(v, &len, 4);
+  if (len <= 12) {
+    if (len) memcpy(v + 4, s, len);
+  } else {
+    memcpy(v + 4, s, 4);
+    memcpy(v + 8, &bi, 4);
+    memcpy(v + 12, &off, 4);
+  }
+}
+/* BYTE_ARRAY plain as n views (views_out: n * 16 bytes) pointing into the
+ * page itself: buffer index bi, offsets counted from base_off (where data
+ * starts in that buffer). No value bytes are copied. */
+parq_status pq_plain_decode_byte_array_views(const uint8_t *data, size_t len, size_t n,
+                                             uint32_t base_off, int32_t bi, uint8_t *views_out,
+                                             parq_error *err);
 /* Encode n values given Arrow-style offsets (n+1 entries) and data. */
 parq_status pq_plain_encode_byte_array(const int32_t *offsets, const uint8_t *data, size_t n,
                                        parq_buf *out);

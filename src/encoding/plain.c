@@ -107,6 +107,34 @@ parq_status pq_plain_decode_byte_array_rel(const uint8_t *data, size_t len, size
   return plain_decode_ba(data, len, n, bytes, offsets_out, consumed, bytes->len, err);
 }
 
+parq_status pq_plain_decode_byte_array_views(const uint8_t *data, size_t len, size_t n,
+                                             uint32_t base_off, int32_t bi, uint8_t *views_out,
+                                             parq_error *err) {
+  if (n > len / 4)
+    return parq_err_set(err, PARQ_ECORRUPT,
+                        "PLAIN BYTE_ARRAY: %zu values need at least %zu bytes, only %zu present",
+                        n, n * 4, len);
+  if ((uint64_t)base_off + len > INT32_MAX)
+    return parq_err_set(err, PARQ_ENOMEM, "PLAIN BYTE_ARRAY: page beyond 2 GiB of its buffer");
+  size_t pos = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (len - pos < 4)
+      return parq_err_set(err, PARQ_ECORRUPT,
+                          "PLAIN BYTE_ARRAY: value %zu of %zu: length truncated at byte %zu", i,
+                          n, pos);
+    uint32_t l = rd32le(data + pos);
+    pos += 4;
+    if (l > len - pos)
+      return parq_err_set(err, PARQ_ECORRUPT,
+                          "PLAIN BYTE_ARRAY: value %zu of %zu at byte %zu: length %u exceeds "
+                          "the %zu bytes left",
+                          i, n, pos - 4, l, len - pos);
+    pq_view_make(views_out + 16 * i, data + pos, l, bi, base_off + (uint32_t)pos);
+    pos += l;
+  }
+  return PARQ_OK;
+}
+
 parq_status pq_plain_encode_byte_array(const int32_t *offsets, const uint8_t *data, size_t n,
                                        parq_buf *out) {
   if (n == 0) return PARQ_OK;

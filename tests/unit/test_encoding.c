@@ -762,8 +762,40 @@ TEST(dict_binary_million) {
   free(idx);
 }
 
+/* PLAIN byte arrays as views: inline up to 12 bytes, else prefix + buffer
+ * index + offset from the buffer start; truncated input is refused. */
+TEST(plain_byte_array_views) {
+  const char *vals[] = {"", "short", "exactly12byt", "a value longer than twelve bytes"};
+  parq_buf page = PARQ_BUF_INIT;
+  for (int k = 0; k < 4; k++) {
+    uint32_t l = (uint32_t)strlen(vals[k]);
+    parq_buf_append(&page, &l, 4);
+    parq_buf_append(&page, vals[k], l);
+  }
+  uint8_t v[4 * 16];
+  parq_error err = {0};
+  CHECK(pq_plain_decode_byte_array_views(page.data, page.len, 4, 100, 7, v, &err) == PARQ_OK);
+  for (int k = 0; k < 4; k++) {
+    int32_t l, bi, off;
+    memcpy(&l, v + 16 * k, 4);
+    CHECK(l == (int32_t)strlen(vals[k]));
+    if (l <= 12) {
+      CHECK(!memcmp(v + 16 * k + 4, vals[k], (size_t)l));
+    } else {
+      memcpy(&bi, v + 16 * k + 8, 4);
+      memcpy(&off, v + 16 * k + 12, 4);
+      CHECK(bi == 7 && !memcmp(v + 16 * k + 4, vals[k], 4));
+      CHECK(!memcmp(page.data + (off - 100), vals[k], (size_t)l));
+    }
+  }
+  CHECK(pq_plain_decode_byte_array_views(page.data, page.len - 1, 4, 0, 0, v, &err) == PARQ_ECORRUPT);
+  CHECK(pq_plain_decode_byte_array_views(page.data, page.len, 5, 0, 0, v, &err) == PARQ_ECORRUPT);
+  parq_buf_free(&page);
+}
+
 int main(void) {
   RUN(rle_spec_example);
+  RUN(plain_byte_array_views);
   RUN(rle_roundtrip_u32);
   RUN(rle_roundtrip_u16);
   RUN(rle_bit_width_zero_and_limits);
