@@ -265,6 +265,15 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
     if (byte_budget < 1) byte_budget = 1;
     size_t cap = w->dict_active ? 8192 : 65536;
     bool var = w->binary; /* binary: sum value bytes (staging size and page estimate) */
+    /* While the dictionary is active a piece ends at the first value that,
+     * if new, would push its PLAIN size past dict_page_bytes: the dictionary
+     * can only overflow on a piece's last value (its last record, nested), so
+     * the fallback point depends on the values alone, never on how the input
+     * was batched (content-defined chunking relies on that). */
+    const int64_t dict_room = w->dict_active ? w->c.dict_page_bytes - (int64_t)pq_dict_plain_bytes(w->dict)
+                                             : INT64_MAX;
+    const int64_t grow_fixed = w->binary ? 0 : w->width;
+    int64_t grow = 0; /* PLAIN dictionary bytes the piece's values could add */
     size_t lj = li, vj = vi;
     int64_t rows = 0, bytes = 0;
     if (!def && !rep) {
@@ -275,6 +284,8 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
       if (!var) {
         int64_t per = fixed_cost ? fixed_cost : 2;
         if ((int64_t)m * per > byte_budget) m = (size_t)(byte_budget / per) + 1;
+        if (w->dict_active && grow_fixed > 0 && (int64_t)m > dict_room / grow_fixed + 1)
+          m = (size_t)(dict_room < 0 ? 1 : dict_room / grow_fixed + 1);
         if (m > n - li) m = n - li;
         lj = li + m;
         vj = vi + m;
@@ -284,7 +295,7 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
           bytes += (int64_t)pq_src_binary(b->arr, b->at->kind, pq_lb_pos(b, vj), &p) + 4;
           lj++;
           vj++;
-          if ((w->dict_active ? 2 * (int64_t)(vj - vi) : bytes) >= byte_budget) break;
+          if ((w->dict_active ? 2 * (int64_t)(vj - vi) : bytes) >= byte_budget || bytes > dict_room) break;
         }
       }
       rows = (int64_t)(lj - li);
@@ -297,6 +308,7 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
               bytes += (int64_t)pq_src_binary(b->arr, b->at->kind, pq_lb_pos(b, vj), &p) + 4;
             } else {
               bytes += fixed_cost;
+              grow += grow_fixed;
             }
             vj++;
           }
@@ -304,7 +316,8 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
         } while (lj < n && rep && rep[lj] != 0);
         rows++;
         int64_t est = w->dict_active ? 2 * (int64_t)(vj - vi) : bytes;
-        if (rows >= row_budget || est >= byte_budget || lj - li >= cap) break;
+        if (var) grow = bytes;
+        if (rows >= row_budget || est >= byte_budget || lj - li >= cap || grow > dict_room) break;
       }
     }
     size_t nl = lj - li, nv = vj - vi;
