@@ -44,14 +44,16 @@ parq_status pq_page_task_run(pq_page_task *t, pq_codec_ctx *cctx, parq_buf *scra
 
 typedef struct pq_wpool pq_wpool;
 
-/* Start n worker threads (n >= 1). */
+/* Compress on n threads in all (n >= 1): n - 1 workers (at least one) plus
+ * the producer, which runs queued tasks itself in pq_wpool_submit when the
+ * backlog is long and in pq_wpool_wait instead of sleeping. */
 parq_status pq_wpool_new(int n, pq_wpool **out, parq_error *err);
 /* Stop and join the workers; tasks still queued are left unrun. NULL is fine. */
 void pq_wpool_free(pq_wpool *p);
-/* Queue a task. When the backlog is long the caller blocks until workers
- * catch up, which bounds the memory of pages waiting for compression. */
+/* Queue a task. When the backlog is long the caller runs queued tasks until
+ * it is short again, which bounds the memory of pages waiting for compression. */
 void pq_wpool_submit(pq_wpool *p, pq_page_task *t);
-/* Block until t is done. */
+/* Return once t is done, running queued tasks meanwhile. */
 void pq_wpool_wait(pq_wpool *p, pq_page_task *t);
 /* Is t done? (non-blocking) */
 bool pq_wpool_done(pq_wpool *p, const pq_page_task *t);

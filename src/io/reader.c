@@ -15,8 +15,10 @@
 #define BASE_CAP ((size_t)8 << 20)
 #define MAX_CAP ((size_t)1 << 31)       /* longest single record / sample */
 /* Cut batches at this much buffered data: bounds memory whatever the row size
- * (and keeps int32 offsets far from overflow). */
-#define BATCH_BYTES ((size_t)8 << 20)
+ * (and keeps int32 offsets far from overflow). Small, because a writer with
+ * compression threads gets no pages while a batch is parsed: 2 MB parses in a
+ * few milliseconds, within what the compression queue holds. */
+#define BATCH_BYTES ((size_t)2 << 20)
 
 void pq_text_read_options_init(pq_text_read_options *o) {
   memset(o, 0, sizeof *o);
