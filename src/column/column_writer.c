@@ -47,7 +47,7 @@ static void page_clear(pq_column_writer *w) {
   parq_buf_clear(&w->vals);
   parq_buf_clear(&w->offs);
   parq_buf_clear(&w->idx);
-  w->pg_levels = w->pg_values = w->pg_rows = w->pg_nulls = 0;
+  w->pg_levels = w->pg_values = w->pg_rows = w->pg_nulls = w->pg_plain = 0;
   pq_stats_reset(&w->pst);
 }
 
@@ -221,6 +221,7 @@ static parq_status append_binary(pq_column_writer *w, const pq_leaf_batch *b, si
                                            (uint32_t *)(w->idx.data + w->idx.len));
     if (st != PARQ_OK) return parq_err_set(err, st, "column '%s': dictionary insert", w->c.path);
     w->idx.len += nv * 4;
+    w->pg_plain += bytes;
   }
   return PARQ_OK;
 }
@@ -240,12 +241,70 @@ static parq_status append_fixed(pq_column_writer *w, const pq_leaf_batch *b, siz
     st = pq_dict_insert_fixed(w->dict, w->stage.data, nv, (uint32_t *)(w->idx.data + w->idx.len));
     if (st != PARQ_OK) return parq_err_set(err, st, "column '%s': dictionary insert", w->c.path);
     w->idx.len += nv * 4;
+    w->pg_plain += nv * (size_t)w->width;
   }
+  return PARQ_OK;
+}
+
+/* Does the dictionary pay off? Judged once per column chunk, on its first page
+ * (when that page is cut or the dictionary overflows, whichever comes first):
+ * the dictionary plus the indexes must be under 4/5 of the values' PLAIN size.
+ * Mostly-distinct columns (text, ids, URLs, measurements) fail, and are then
+ * written without a dictionary page instead of with one that repeats the
+ * chunk's first values. */
+static bool dict_pays(const pq_column_writer *w) {
+  int bw = pq_bit_width(pq_dict_size(w->dict));
+  uint64_t idx = ((uint64_t)w->pg_values * (uint64_t)(bw ? bw : 1) + 7) / 8;
+  return (pq_dict_plain_bytes(w->dict) + idx) * 5 < (uint64_t)w->pg_plain * 4;
+}
+
+/* Turn the open page (the chunk's first: nothing refers to the dictionary yet)
+ * from dictionary indexes back into values in the chunk's own encoding's form,
+ * and write the rest of the chunk without a dictionary. */
+static parq_status drop_dict(pq_column_writer *w, parq_error *err) {
+  const uint32_t *ix = (const uint32_t *)w->idx.data;
+  size_t nv = w->pg_values;
+  w->dict_active = false; /* wants_offsets() now describes the new form */
+  parq_buf_clear(&w->vals);
+  if (w->binary) {
+    bool offs_form = wants_offsets(w);
+    if (offs_start(w) != PARQ_OK || parq_buf_reserve(&w->vals, w->pg_plain) != PARQ_OK ||
+        (offs_form && parq_buf_reserve(&w->offs, nv * 4) != PARQ_OK))
+      return oom(err, w);
+    if (offs_form && w->pg_plain > (size_t)INT32_MAX)
+      return parq_err_set(err, PARQ_ENOMEM, "column '%s': page data exceeds 2 GiB", w->c.path);
+    for (size_t i = 0; i < nv; i++) {
+      const uint8_t *p;
+      size_t len;
+      pq_dict_get(w->dict, ix[i], &p, &len);
+      if (offs_form) {
+        int32_t end = (int32_t)(w->vals.len + len);
+        parq_buf_put(&w->vals, p, len);
+        parq_buf_put(&w->offs, &end, 4);
+      } else {
+        uint32_t l32 = (uint32_t)len;
+        parq_buf_put(&w->vals, &l32, 4);
+        parq_buf_put(&w->vals, p, len);
+      }
+    }
+  } else {
+    if (parq_buf_reserve(&w->vals, nv * (size_t)w->width) != PARQ_OK) return oom(err, w);
+    for (size_t i = 0; i < nv; i++) {
+      const uint8_t *p;
+      size_t len;
+      pq_dict_get(w->dict, ix[i], &p, &len);
+      parq_buf_put(&w->vals, p, len);
+    }
+  }
+  parq_buf_clear(&w->idx);
+  w->pg_plain = 0;
+  pq_dict_reset(w->dict);
   return PARQ_OK;
 }
 
 parq_status pq_column_writer_cut_page(pq_column_writer *w, parq_error *err) {
   if (w->pg_levels == 0) return PARQ_OK;
+  if (w->dict_active && !w->dict_used && !dict_pays(w)) PARQ_TRY(drop_dict(w, err));
   PARQ_TRY(pq_page_flush(w, err));
   page_clear(w);
   if (offs_start(w) != PARQ_OK) return oom(err, w);
@@ -336,9 +395,15 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
     li = lj;
     vi = vj;
     if (w->dict_active && (int64_t)pq_dict_plain_bytes(w->dict) > w->c.dict_page_bytes) {
-      /* Dictionary too big: pages so far keep it, the rest use the fallback. */
-      PARQ_TRY(pq_column_writer_cut_page(w, err));
-      w->dict_active = false;
+      /* Dictionary too big: pages so far keep it, the rest use the fallback;
+       * on the chunk's first page, a dictionary that does not pay is dropped
+       * (the page continues in the fallback encoding, no dictionary page). */
+      if (!w->dict_used && !dict_pays(w)) {
+        PARQ_TRY(drop_dict(w, err));
+      } else {
+        PARQ_TRY(pq_column_writer_cut_page(w, err));
+        w->dict_active = false;
+      }
       return pq_column_writer_write_rest(w, b, li, vi, err);
     }
     if ((int64_t)w->pg_rows >= w->c.page_rows || page_estimate(w) >= w->c.page_bytes)

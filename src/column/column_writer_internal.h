@@ -32,6 +32,7 @@ struct pq_column_writer {
   parq_buf idx;             /* uint32 dictionary indices */
   parq_buf stage, stage_offs;
   size_t pg_levels, pg_values, pg_rows, pg_nulls;
+  size_t pg_plain;          /* dictionary mode: PLAIN bytes of the open page's values */
   pq_stats pst, cst;        /* page and chunk statistics */
   /* chunk */
   parq_buf ptasks;          /* pq_page_task* of the data pages, in order (wpool.h) */

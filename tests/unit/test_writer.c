@@ -448,36 +448,104 @@ TEST(flat_encodings) {
   }
 }
 
-TEST(dictionary_fallback) {
-  parq_write_options o;
-  parq_write_options_init(&o);
-  o.dictionary_page_bytes = 2000; /* str column falls back after a few hundred values */
-  o.page_rows = 100;
-  o.fsync = 0;
-  write_flat("dict_fallback.parquet", &o, 1);
-  char path[1200];
-  out_path(path, sizeof path, "dict_fallback2.parquet");
-  flat_batch fb;
-  make_flat(&fb, N, 0);
-  parq_writer *w = NULL;
-  CHECK_OK(parq_writer_open(path, &fb.schema, &o, &w, NULL));
-  CHECK_OK(parq_writer_write(w, &fb.batch, NULL));
-  CHECK_OK(parq_writer_close(w, NULL));
-  parq_arena ar = PARQ_ARENA_INIT;
-  pq_file_metadata fm;
-  CHECK(check_file(path, &fm, &ar, NULL) == N);
-  const pq_column_metadata *m = &fm.row_groups[0].columns[2].meta_data;
-  bool dict = false, plain = false;
+/* Encodings of column c in row group 0: dictionary-encoded data pages, PLAIN
+ * data pages, and whether the chunk has a dictionary page. */
+static void chunk_encodings(const pq_file_metadata *fm, int c, bool *dict, bool *plain,
+                            bool *dict_page) {
+  const pq_column_metadata *m = &fm->row_groups[0].columns[c].meta_data;
+  *dict = *plain = false;
   for (uint32_t i = 0; i < m->n_encoding_stats; i++) {
-    if (m->encoding_stats[i].encoding == PARQ_ENC_RLE_DICTIONARY) dict = true;
-    if (m->encoding_stats[i].page_type != PQ_PAGE_DICTIONARY &&
-        m->encoding_stats[i].encoding == PARQ_ENC_PLAIN)
-      plain = true;
+    if (m->encoding_stats[i].page_type == PQ_PAGE_DICTIONARY) continue;
+    if (m->encoding_stats[i].encoding == PARQ_ENC_RLE_DICTIONARY) *dict = true;
+    if (m->encoding_stats[i].encoding == PARQ_ENC_PLAIN) *plain = true;
   }
-  CHECK(dict && plain && m->has_dictionary_page_offset);
-  parq_arena_free(&ar);
-  if (!getenv("PARQ_WRITER_OUT")) unlink(path);
-  free_flat(&fb);
+  *dict_page = m->has_dictionary_page_offset;
+}
+
+/* uniq: a new string every row; slow: each value 4 times, a new one every 4
+ * rows (the dictionary pays on the first page, then outgrows its limit);
+ * dbl: a new double every row. With 100-row pages and a 2000-byte limit: uniq
+ * and dbl get no dictionary at all, slow falls back to PLAIN mid-chunk; every
+ * value reads back. */
+TEST(dictionary_only_while_it_pays) {
+  enum { NR = 3000 };
+  for (int v = 1; v <= 2; v++) {
+    parq_write_options o;
+    parq_write_options_init(&o);
+    o.dictionary_page_bytes = 2000;
+    o.page_rows = 100;
+    o.page_version = v;
+    o.fsync = 0;
+    struct ArrowSchema sc;
+    schema_init(&sc, 3);
+    field(&sc, 0, "u", "uniq", false);
+    field(&sc, 1, "u", "slow", true);
+    field(&sc, 2, "g", "dbl", false);
+    char(*ub)[16] = malloc(sizeof *ub * NR), (*sb)[16] = malloc(sizeof *sb * NR);
+    const char **us = malloc(sizeof *us * NR), **ss = malloc(sizeof *ss * NR);
+    double *dv = malloc(sizeof *dv * NR);
+    char *valid = malloc(NR + 1);
+    for (int i = 0; i < NR; i++) {
+      snprintf(ub[i], 16, "u%07d", i * 7919 % 100003);
+      snprintf(sb[i], 16, "v%05d", i / 4);
+      us[i] = ub[i];
+      ss[i] = sb[i];
+      dv[i] = i * 0.37 - 11.0;
+      valid[i] = i % 11 == 5 ? '0' : '1';
+    }
+    valid[NR] = 0;
+    struct ArrowArray ch[3], batch;
+    arr_str(&ch[0], us, NR, NULL);
+    arr_str(&ch[1], ss, NR, valid);
+    arr_fixed(&ch[2], dv, 8, NR, NULL);
+    arr_struct(&batch, NR, NULL, 3, ch);
+    char path[1200];
+    out_path(path, sizeof path, v == 1 ? "dict_pays_v1.parquet" : "dict_pays_v2.parquet");
+    parq_writer *w = NULL;
+    CHECK_OK(parq_writer_open(path, &sc, &o, &w, NULL));
+    CHECK_OK(parq_writer_write(w, &batch, NULL));
+    CHECK_OK(parq_writer_close(w, NULL));
+    batch.release(&batch);
+    sc.release(&sc);
+    parq_arena ar = PARQ_ARENA_INIT;
+    pq_file_metadata fm;
+    CHECK(check_file(path, &fm, &ar, NULL) == NR);
+    bool d, pl, dp;
+    chunk_encodings(&fm, 0, &d, &pl, &dp);
+    CHECK(!d && pl && !dp);
+    chunk_encodings(&fm, 1, &d, &pl, &dp);
+    CHECK(d && pl && dp);
+    chunk_encodings(&fm, 2, &d, &pl, &dp);
+    CHECK(!d && pl && !dp);
+    parq_arena_free(&ar);
+    /* Values, including the first page of each dropped dictionary. */
+    parq_reader *r = NULL;
+    CHECK_OK(parq_reader_open(path, NULL, &r, NULL));
+    int64_t row = 0;
+    struct ArrowArray b;
+    while (r && parq_reader_next(r, &b, NULL) == PARQ_OK) {
+      const struct ArrowArray *a0 = b.children[0], *a1 = b.children[1], *a2 = b.children[2];
+      const int32_t *o0 = a0->buffers[1], *o1 = a1->buffers[1];
+      const char *d0 = a0->buffers[2], *d1 = a1->buffers[2];
+      const uint8_t *v1 = a1->buffers[0];
+      const double *x2 = a2->buffers[1];
+      for (int64_t i = 0; i < b.length && row + i < NR; i++) {
+        int64_t k = row + i;
+        CHECK((size_t)(o0[i + 1] - o0[i]) == strlen(ub[k]) && !memcmp(d0 + o0[i], ub[k], strlen(ub[k])));
+        bool present = !v1 || ((v1[i >> 3] >> (i & 7)) & 1);
+        CHECK(present == (valid[k] == '1'));
+        if (present)
+          CHECK((size_t)(o1[i + 1] - o1[i]) == strlen(sb[k]) && !memcmp(d1 + o1[i], sb[k], strlen(sb[k])));
+        CHECK(x2[i] == dv[k]);
+      }
+      row += b.length;
+      b.release(&b);
+    }
+    CHECK(row == NR);
+    parq_reader_close(r);
+    if (!getenv("PARQ_WRITER_OUT")) unlink(path);
+    free(ub); free(sb); free(us); free(ss); free(dv); free(valid);
+  }
 }
 
 /* list<int32>, struct{s: string, l: list<string>}, map<string, int64>; sliced. */
@@ -745,7 +813,7 @@ int main(void) {
   RUN(flat_defaults);
   RUN(flat_codecs_and_versions);
   RUN(flat_encodings);
-  RUN(dictionary_fallback);
+  RUN(dictionary_only_while_it_pays);
   RUN(nested);
   RUN(errors_and_abort);
   RUN(large_strings_and_views);
