@@ -46,4 +46,4 @@ fuzz:
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_reader
 	@mkdir -p build-fuzz/corpus build-fuzz/seeds
 	@find $${PARQUET_TEST_DATA:-../shared/parquet-testing}/data -name '*.parquet' -size -200k -exec cp {} build-fuzz/seeds/ \; 2>/dev/null || true
-	build-fuzz/fuzz_reader -max_total_time=$${SECONDS_TO_FUZZ:-300} -rss_limit_mb=2048 -malloc_limit_mb=1024 build-fuzz/corpus build-fuzz/seeds
+	build-fuzz/fuzz_reader -max_total_time=$${SECONDS_TO_FUZZ:-300} -rss_limit_mb=2048 -malloc_limit_mb=1024 build-fuzz/corpus build-fuzz/seeds tests/fuzz/regressions
