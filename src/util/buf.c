@@ -5,7 +5,10 @@
 #include <stdlib.h>
 
 parq_status parq_buf_reserve(parq_buf *b, size_t extra) {
-  if (b->cap - b->len >= extra) return PARQ_OK;
+  /* After a successful reserve, data is never NULL, even for extra == 0:
+   * callers compute data + len for a write position, and NULL + 0 is
+   * undefined behaviour in C. */
+  if (b->cap - b->len >= extra && b->data) return PARQ_OK;
   if (extra > SIZE_MAX / 2 - b->len) return PARQ_ENOMEM;
   size_t need = b->len + extra;
   size_t cap = b->cap ? b->cap : 64;
