@@ -247,12 +247,14 @@ static parq_status append_fixed(pq_column_writer *w, const pq_leaf_batch *b, siz
 }
 
 /* Does the dictionary pay off? Judged once per column chunk, on its first page
- * (when that page is cut or the dictionary overflows, whichever comes first):
- * the dictionary plus the indexes must be under 4/5 of the values' PLAIN size.
+ * holding values (when that page is cut or the dictionary overflows, whichever
+ * comes first): the dictionary plus the indexes must be under 4/5 of the
+ * values' PLAIN size.
  * Mostly-distinct columns (text, ids, URLs, measurements) fail, and are then
  * written without a dictionary page instead of with one that repeats the
  * chunk's first values. */
 static bool dict_pays(const pq_column_writer *w) {
+  if (w->pg_values == 0) return true; /* all nulls: nothing to judge yet (no index is written) */
   int bw = pq_bit_width(pq_dict_size(w->dict));
   uint64_t idx = ((uint64_t)w->pg_values * (uint64_t)(bw ? bw : 1) + 7) / 8;
   return (pq_dict_plain_bytes(w->dict) + idx) * 5 < (uint64_t)w->pg_plain * 4;

@@ -464,9 +464,10 @@ static void chunk_encodings(const pq_file_metadata *fm, int c, bool *dict, bool 
 
 /* uniq: a new string every row; slow: each value 4 times, a new one every 4
  * rows (the dictionary pays on the first page, then outgrows its limit);
- * dbl: a new double every row. With 100-row pages and a 2000-byte limit: uniq
- * and dbl get no dictionary at all, slow falls back to PLAIN mid-chunk; every
- * value reads back. */
+ * dbl: a new double every row; late: null for the first 150 rows, then 7
+ * values. With 100-row pages and a 2000-byte limit: uniq and dbl get no
+ * dictionary at all, slow falls back to PLAIN mid-chunk, late keeps its
+ * dictionary (an all-null first page decides nothing); every value reads back. */
 TEST(dictionary_only_while_it_pays) {
   enum { NR = 3000 };
   for (int v = 1; v <= 2; v++) {
@@ -477,12 +478,16 @@ TEST(dictionary_only_while_it_pays) {
     o.page_version = v;
     o.fsync = 0;
     struct ArrowSchema sc;
-    schema_init(&sc, 3);
+    schema_init(&sc, 4);
     field(&sc, 0, "u", "uniq", false);
     field(&sc, 1, "u", "slow", true);
     field(&sc, 2, "g", "dbl", false);
+    field(&sc, 3, "u", "late", true);
     char(*ub)[16] = malloc(sizeof *ub * NR), (*sb)[16] = malloc(sizeof *sb * NR);
     const char **us = malloc(sizeof *us * NR), **ss = malloc(sizeof *ss * NR);
+    const char **ls = malloc(sizeof *ls * NR);
+    static const char *late_vals[7] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"};
+    char *lvalid = malloc(NR + 1);
     double *dv = malloc(sizeof *dv * NR);
     char *valid = malloc(NR + 1);
     for (int i = 0; i < NR; i++) {
@@ -492,13 +497,17 @@ TEST(dictionary_only_while_it_pays) {
       ss[i] = sb[i];
       dv[i] = i * 0.37 - 11.0;
       valid[i] = i % 11 == 5 ? '0' : '1';
+      ls[i] = i < 150 ? NULL : late_vals[i % 7];
+      lvalid[i] = i < 150 ? '0' : '1';
     }
     valid[NR] = 0;
-    struct ArrowArray ch[3], batch;
+    lvalid[NR] = 0;
+    struct ArrowArray ch[4], batch;
     arr_str(&ch[0], us, NR, NULL);
     arr_str(&ch[1], ss, NR, valid);
     arr_fixed(&ch[2], dv, 8, NR, NULL);
-    arr_struct(&batch, NR, NULL, 3, ch);
+    arr_str(&ch[3], ls, NR, lvalid);
+    arr_struct(&batch, NR, NULL, 4, ch);
     char path[1200];
     out_path(path, sizeof path, v == 1 ? "dict_pays_v1.parquet" : "dict_pays_v2.parquet");
     parq_writer *w = NULL;
@@ -517,6 +526,8 @@ TEST(dictionary_only_while_it_pays) {
     CHECK(d && pl && dp);
     chunk_encodings(&fm, 2, &d, &pl, &dp);
     CHECK(!d && pl && !dp);
+    chunk_encodings(&fm, 3, &d, &pl, &dp);
+    CHECK(d && dp);
     parq_arena_free(&ar);
     /* Values, including the first page of each dropped dictionary. */
     parq_reader *r = NULL;
@@ -529,6 +540,10 @@ TEST(dictionary_only_while_it_pays) {
       const char *d0 = a0->buffers[2], *d1 = a1->buffers[2];
       const uint8_t *v1 = a1->buffers[0];
       const double *x2 = a2->buffers[1];
+      const struct ArrowArray *a3 = b.children[3];
+      const int32_t *o3 = a3->buffers[1];
+      const char *d3 = a3->buffers[2];
+      const uint8_t *v3 = a3->buffers[0];
       for (int64_t i = 0; i < b.length && row + i < NR; i++) {
         int64_t k = row + i;
         CHECK((size_t)(o0[i + 1] - o0[i]) == strlen(ub[k]) && !memcmp(d0 + o0[i], ub[k], strlen(ub[k])));
@@ -537,6 +552,10 @@ TEST(dictionary_only_while_it_pays) {
         if (present)
           CHECK((size_t)(o1[i + 1] - o1[i]) == strlen(sb[k]) && !memcmp(d1 + o1[i], sb[k], strlen(sb[k])));
         CHECK(x2[i] == dv[k]);
+        bool lp = !v3 || ((v3[i >> 3] >> (i & 7)) & 1);
+        CHECK(lp == (k >= 150));
+        if (lp)
+          CHECK((size_t)(o3[i + 1] - o3[i]) == strlen(ls[k]) && !memcmp(d3 + o3[i], ls[k], strlen(ls[k])));
       }
       row += b.length;
       b.release(&b);
@@ -544,7 +563,7 @@ TEST(dictionary_only_while_it_pays) {
     CHECK(row == NR);
     parq_reader_close(r);
     if (!getenv("PARQ_WRITER_OUT")) unlink(path);
-    free(ub); free(sb); free(us); free(ss); free(dv); free(valid);
+    free(ub); free(sb); free(us); free(ss); free(dv); free(valid); free(ls); free(lvalid);
   }
 }
 
