@@ -110,7 +110,6 @@ static parq_status append_offsets_base(parq_buf *offsets, size_t n, int32_t **ou
  * buffer index bi. */
 static parq_status plain_views(const pq_blob *blob, const uint8_t *p, size_t len, int64_t n,
                                int32_t bi, parq_buf *out, parq_error *err) {
-  if (n <= 0) return PARQ_OK; /* out->data may still be NULL: no arithmetic on it */
   if (parq_buf_reserve(out, (size_t)n * 16)) return PARQ_ENOMEM;
   PARQ_TRY(pq_plain_decode_byte_array_views(p, len, (size_t)n, (uint32_t)(p - blob->data), bi,
                                             out->data + out->len, err));
@@ -592,7 +591,7 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
       const uint8_t *p = dst;
       size_t len = (size_t)h.uncompressed_page_size;
       if (!st && have_levels) {
-        if ((parq_buf_reserve(&b->def, (size_t)n * 2 + 2) || parq_buf_reserve(&b->rep, (size_t)n * 2 + 2))) st = PARQ_ENOMEM;
+        if ((parq_buf_reserve(&b->def, (size_t)n * 2) || parq_buf_reserve(&b->rep, (size_t)n * 2))) st = PARQ_ENOMEM;
       }
       if (!st && leaf->max_rep > 0) {
         size_t used = 0;
@@ -621,7 +620,7 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
         parq_arena_free(&arena);
         return parq_err_set(err, PARQ_ECORRUPT, "data page v2 at offset %lld: invalid sizes", (long long)page_off);
       }
-      if (have_levels && (parq_buf_reserve(&b->def, (size_t)n * 2 + 2) || parq_buf_reserve(&b->rep, (size_t)n * 2 + 2))) st = PARQ_ENOMEM;
+      if (have_levels && (parq_buf_reserve(&b->def, (size_t)n * 2) || parq_buf_reserve(&b->rep, (size_t)n * 2))) st = PARQ_ENOMEM;
       if (!st && leaf->max_rep > 0)
         st = pq_rle_decode_u16(body, (size_t)rl, pq_bit_width((uint64_t)leaf->max_rep),
                                (uint16_t *)(b->rep.data + b->rep.len), (size_t)n, NULL, err);
@@ -663,11 +662,7 @@ static parq_status next_page(pq_column_cursor *c, parq_error *err) {
     }
     int64_t nv = n;
     if (!st && leaf->max_def > 0) {
-      const uint16_t *dv = (const uint16_t *)(b->def.data + b->def.len);
-      int64_t cnt = 0;
-      uint16_t md = (uint16_t)leaf->max_def;
-      cnt = pq_count_eq_u16(dv, n, md);
-      nv = cnt;
+      nv = pq_count_eq_u16((const uint16_t *)(b->def.data + b->def.len), n, (uint16_t)leaf->max_def);
     }
     if (!st) st = decode_values(c, encoding, vals, vlen, nv, b, err);
     if (!st && leaf->max_rep > 0) {

@@ -334,7 +334,8 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
     const int64_t dict_room = w->dict_active ? w->c.dict_page_bytes - (int64_t)pq_dict_plain_bytes(w->dict)
                                              : INT64_MAX;
     const int64_t grow_fixed = w->binary ? 0 : w->width;
-    int64_t grow = 0; /* PLAIN dictionary bytes the piece's values could add */
+    int64_t grow = 0; /* fixed width: PLAIN dictionary bytes the piece's values could add
+                       * (binary: that is `bytes`) */
     size_t lj = li, vj = vi;
     int64_t rows = 0, bytes = 0;
     if (!def && !rep) {
@@ -377,8 +378,9 @@ static parq_status write_levels(pq_column_writer *w, const pq_leaf_batch *b, par
         } while (lj < n && rep && rep[lj] != 0);
         rows++;
         int64_t est = w->dict_active ? 2 * (int64_t)(vj - vi) : bytes;
-        if (var) grow = bytes;
-        if (rows >= row_budget || est >= byte_budget || lj - li >= cap || grow > dict_room) break;
+        if (rows >= row_budget || est >= byte_budget || lj - li >= cap ||
+            (var ? bytes : grow) > dict_room)
+          break;
       }
     }
     size_t nl = lj - li, nv = vj - vi;

@@ -48,35 +48,51 @@ parq_status pq_plain_encode_bool(const uint8_t *vals, size_t n, parq_buf *out) {
   return PARQ_OK;
 }
 
+/* The two checks every PLAIN BYTE_ARRAY decoder makes. First: n values need
+ * at least their n length words. */
+static parq_status ba_check_count(size_t len, size_t n, parq_error *err) {
+  if (n > len / 4)
+    return parq_err_set(err, PARQ_ECORRUPT,
+                        "PLAIN BYTE_ARRAY: %zu values need at least %zu bytes, only %zu present",
+                        n, n * 4, len);
+  return PARQ_OK;
+}
+
+/* Then, per value: read value i's length word at *pos (advancing past it)
+ * into *l; the value plus `after` more bytes must still fit in the input. */
+static inline parq_status ba_next_len(const uint8_t *data, size_t len, size_t n, size_t i,
+                                      size_t after, size_t *pos, uint32_t *l, parq_error *err) {
+  if (len - *pos < 4)
+    return parq_err_set(err, PARQ_ECORRUPT,
+                        "PLAIN BYTE_ARRAY: value %zu of %zu: length truncated at byte %zu", i,
+                        n, *pos);
+  *l = rd32le(data + *pos);
+  *pos += 4;
+  size_t room = len - *pos;
+  if (room < after || *l > room - after)
+    return parq_err_set(err, PARQ_ECORRUPT,
+                        "PLAIN BYTE_ARRAY: value %zu of %zu at byte %zu: length %u exceeds "
+                        "the %zu bytes left",
+                        i, n, *pos - 4, *l, room);
+  return PARQ_OK;
+}
+
 /* `sub` is subtracted from every offset written: 0 for buffer-absolute
  * offsets, the buffer's starting length for page-relative ones (_rel). */
 static parq_status plain_decode_ba(const uint8_t *data, size_t len, size_t n, parq_buf *bytes,
                                    int32_t *offsets_out, size_t *consumed, size_t sub,
                                    parq_error *err) {
-  if (n > len / 4)
-    return parq_err_set(err, PARQ_ECORRUPT,
-                        "PLAIN BYTE_ARRAY: %zu values need at least %zu bytes, only %zu present",
-                        n, n * 4, len);
+  PARQ_TRY(ba_check_count(len, n, err));
   /* The value bytes can never exceed the input minus the length words, so
    * one reservation bounded by the input size covers every value. */
   if (parq_buf_reserve(bytes, len - n * 4 + 16)) return PARQ_ENOMEM; /* +16: see below */
   uint8_t *dst = bytes->data;
   size_t cur = bytes->len, pos = 0;
   for (size_t i = 0; i < n; i++) {
-    if (len - pos < 4)
-      return parq_err_set(err, PARQ_ECORRUPT,
-                          "PLAIN BYTE_ARRAY: value %zu of %zu: length truncated at byte %zu", i,
-                          n, pos);
-    uint32_t l = rd32le(data + pos);
-    pos += 4;
     /* The later values' length words must still fit after this one: that
      * keeps the total within the reservation made above. */
-    size_t room = len - pos, later = (n - 1 - i) * 4;
-    if (room < later || l > room - later)
-      return parq_err_set(err, PARQ_ECORRUPT,
-                          "PLAIN BYTE_ARRAY: value %zu of %zu at byte %zu: length %u exceeds "
-                          "the %zu bytes left",
-                          i, n, pos - 4, l, room);
+    uint32_t l = 0;
+    PARQ_TRY(ba_next_len(data, len, n, i, (n - 1 - i) * 4, &pos, &l, err));
     /* Short values: one fixed 16-byte copy (a single vector move) instead of
      * a variable-length memcpy call; the extra bytes land in the 16 bytes of
      * slack reserved above or are overwritten by the next value. */
@@ -110,25 +126,13 @@ parq_status pq_plain_decode_byte_array_rel(const uint8_t *data, size_t len, size
 parq_status pq_plain_decode_byte_array_views(const uint8_t *data, size_t len, size_t n,
                                              uint32_t base_off, int32_t bi, uint8_t *views_out,
                                              parq_error *err) {
-  if (n > len / 4)
-    return parq_err_set(err, PARQ_ECORRUPT,
-                        "PLAIN BYTE_ARRAY: %zu values need at least %zu bytes, only %zu present",
-                        n, n * 4, len);
+  PARQ_TRY(ba_check_count(len, n, err));
   if ((uint64_t)base_off + len > INT32_MAX)
     return parq_err_set(err, PARQ_ENOMEM, "PLAIN BYTE_ARRAY: page beyond 2 GiB of its buffer");
   size_t pos = 0;
   for (size_t i = 0; i < n; i++) {
-    if (len - pos < 4)
-      return parq_err_set(err, PARQ_ECORRUPT,
-                          "PLAIN BYTE_ARRAY: value %zu of %zu: length truncated at byte %zu", i,
-                          n, pos);
-    uint32_t l = rd32le(data + pos);
-    pos += 4;
-    if (l > len - pos)
-      return parq_err_set(err, PARQ_ECORRUPT,
-                          "PLAIN BYTE_ARRAY: value %zu of %zu at byte %zu: length %u exceeds "
-                          "the %zu bytes left",
-                          i, n, pos - 4, l, len - pos);
+    uint32_t l = 0;
+    PARQ_TRY(ba_next_len(data, len, n, i, 0, &pos, &l, err));
     pq_view_make(views_out + 16 * i, data + pos, l, bi, base_off + (uint32_t)pos);
     pos += l;
   }

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,26 +32,17 @@ int main(int argc, char **argv) {
       bad++;
       continue;
     }
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0, k;
-    uint8_t chunk[65536];
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-      if (len + k > cap) {
-        cap = (len + k) * 2;
-        uint8_t *nb = realloc(buf, cap);
-        if (!nb) {
-          free(buf);
-          fclose(f);
-          fprintf(stderr, "out of memory\n");
-          return 1;
-        }
-        buf = nb;
-      }
-      memcpy(buf + len, chunk, k);
-      len += k;
-    }
+    long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    uint8_t *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    int ok = buf && fseek(f, 0, SEEK_SET) == 0 && fread(buf, 1, (size_t)len, f) == (size_t)len;
     fclose(f);
-    LLVMFuzzerTestOneInput(buf ? buf : (const uint8_t *)"", len);
+    if (!ok) {
+      fprintf(stderr, "%s: cannot read\n", path);
+      free(buf);
+      bad++;
+      continue;
+    }
+    LLVMFuzzerTestOneInput(buf, (size_t)len);
     free(buf);
     n++;
   }

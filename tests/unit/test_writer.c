@@ -462,6 +462,17 @@ static void chunk_encodings(const pq_file_metadata *fm, int c, bool *dict, bool 
   *dict_page = m->has_dictionary_page_offset;
 }
 
+/* Row i of a read-back utf8 array (offset 0): present, and equal to s. */
+static bool utf8_present(const struct ArrowArray *a, int64_t i) {
+  const uint8_t *v = a->buffers[0];
+  return !v || ((v[i >> 3] >> (i & 7)) & 1);
+}
+static bool utf8_is(const struct ArrowArray *a, int64_t i, const char *s) {
+  const int32_t *o = a->buffers[1];
+  size_t l = strlen(s);
+  return (size_t)(o[i + 1] - o[i]) == l && !memcmp((const char *)a->buffers[2] + o[i], s, l);
+}
+
 /* uniq: a new string every row; slow: each value 4 times, a new one every 4
  * rows (the dictionary pays on the first page, then outgrows its limit);
  * dbl: a new double every row; late: null for the first 150 rows, then 7
@@ -535,27 +546,17 @@ TEST(dictionary_only_while_it_pays) {
     int64_t row = 0;
     struct ArrowArray b;
     while (r && parq_reader_next(r, &b, NULL) == PARQ_OK) {
-      const struct ArrowArray *a0 = b.children[0], *a1 = b.children[1], *a2 = b.children[2];
-      const int32_t *o0 = a0->buffers[1], *o1 = a1->buffers[1];
-      const char *d0 = a0->buffers[2], *d1 = a1->buffers[2];
-      const uint8_t *v1 = a1->buffers[0];
-      const double *x2 = a2->buffers[1];
-      const struct ArrowArray *a3 = b.children[3];
-      const int32_t *o3 = a3->buffers[1];
-      const char *d3 = a3->buffers[2];
-      const uint8_t *v3 = a3->buffers[0];
+      const double *x2 = b.children[2]->buffers[1];
       for (int64_t i = 0; i < b.length && row + i < NR; i++) {
         int64_t k = row + i;
-        CHECK((size_t)(o0[i + 1] - o0[i]) == strlen(ub[k]) && !memcmp(d0 + o0[i], ub[k], strlen(ub[k])));
-        bool present = !v1 || ((v1[i >> 3] >> (i & 7)) & 1);
+        CHECK(utf8_is(b.children[0], i, ub[k]));
+        bool present = utf8_present(b.children[1], i);
         CHECK(present == (valid[k] == '1'));
-        if (present)
-          CHECK((size_t)(o1[i + 1] - o1[i]) == strlen(sb[k]) && !memcmp(d1 + o1[i], sb[k], strlen(sb[k])));
+        if (present) CHECK(utf8_is(b.children[1], i, sb[k]));
         CHECK(x2[i] == dv[k]);
-        bool lp = !v3 || ((v3[i >> 3] >> (i & 7)) & 1);
+        bool lp = utf8_present(b.children[3], i);
         CHECK(lp == (k >= 150));
-        if (lp)
-          CHECK((size_t)(o3[i + 1] - o3[i]) == strlen(ls[k]) && !memcmp(d3 + o3[i], ls[k], strlen(ls[k])));
+        if (lp) CHECK(utf8_is(b.children[3], i, ls[k]));
       }
       row += b.length;
       b.release(&b);
